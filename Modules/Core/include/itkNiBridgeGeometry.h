@@ -1,0 +1,113 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgeGeometry_h
+#define itkNiBridgeGeometry_h
+
+#include "NiBridgeCoreExport.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace itk
+{
+namespace nibridge
+{
+/** A 4x4 matrix in row-major order: element (row, column) is `[row][column]`. */
+using AffineMatrix = std::array<std::array<double, 4>, 4>;
+
+/** \class ImageGeometry
+ * \brief The geometry of an N-dimensional ITK image: spacing, origin and direction (LPS, mm).
+ *
+ * `direction[row][column]`; column c is the physical direction of index axis c, so that a
+ * physical point is `p = origin + direction * diag(spacing) * index`.
+ * \ingroup NiBridgeCore
+ */
+struct NiBridgeCore_EXPORT ImageGeometry
+{
+  std::vector<double>              spacing;
+  std::vector<double>              origin;
+  std::vector<std::vector<double>> direction;
+
+  /** The identity geometry of the given dimension: unit spacing, zero origin. */
+  static ImageGeometry
+  Identity(unsigned int dimension);
+
+  unsigned int
+  GetDimension() const
+  {
+    return static_cast<unsigned int>(spacing.size());
+  }
+};
+
+/** The number of spatial axes of an image of the given dimension: min(dimension, 3). */
+NiBridgeCore_EXPORT unsigned int
+SpatialDimension(unsigned int dimension);
+
+/** Converts a nibabel affine (voxel (i, j, k) to RAS+ mm) to the ITK geometry of an image
+ * with `dimension` axes (2 to 5).
+ *
+ * With `F = diag(-1, -1, 1)`: `M = F A[:3,:3]`, spacing = column norms of M, direction =
+ * M / spacing, origin = F A[:3,3]. Shears are kept (the direction is then not orthogonal).
+ * Axes beyond the third are non-spatial (time, ...): identity direction, zero origin and the
+ * spacing given in `extraAxisSpacing` (1 where none is given).
+ * A 2D image takes the upper-left 2x2 block; an affine whose first two columns leave the
+ * x-y plane, or whose k column matters, cannot be a 2D ITK geometry and is refused.
+ * Throws `itk::ExceptionObject` naming `what` for non-finite, singular or out-of-plane input.
+ */
+NiBridgeCore_EXPORT ImageGeometry
+GeometryFromRASAffine(const AffineMatrix &        affine,
+                      unsigned int                dimension,
+                      const std::vector<double> & extraAxisSpacing = {},
+                      const std::string &         what = "affine");
+
+/** Converts an ITK geometry back to the nibabel RAS+ affine of its first three axes.
+ * For a 2D image the k column is (0, 0, 1). Exact inverse of GeometryFromRASAffine.
+ * Throws `itk::ExceptionObject` for non-finite values or a singular spatial direction.
+ */
+NiBridgeCore_EXPORT AffineMatrix
+RASAffineFromGeometry(const ImageGeometry & geometry, const std::string & what = "image geometry");
+
+/** Throws `itk::ExceptionObject` naming `what` unless every element is finite, the last row
+ * is (0, 0, 0, 1) and the upper-left 3x3 block is invertible. */
+NiBridgeCore_EXPORT void
+ValidateRASAffine(const AffineMatrix & affine, const std::string & what = "affine");
+
+/** \class NiftiAffineFields
+ * \brief The NIfTI-1 header fields that decide the affine, exactly as stored (native byte order).
+ * \ingroup NiBridgeCore
+ */
+struct NiBridgeCore_EXPORT NiftiAffineFields
+{
+  std::array<std::int64_t, 8> dim{};
+  std::array<float, 8>        pixdim{};
+  int                         qformCode = 0;
+  int                         sformCode = 0;
+  float                       quaternB = 0, quaternC = 0, quaternD = 0;
+  float                       qoffsetX = 0, qoffsetY = 0, qoffsetZ = 0;
+  std::array<float, 4>        srowX{}, srowY{}, srowZ{};
+};
+
+/** The affine nibabel's `img.affine` gives for a NIfTI header, bit for bit: the sform if
+ * sform_code != 0, else the qform if qform_code != 0 (quaternion completed in long double, as
+ * nibabel does), else nibabel's fallback (Analyze-style: x flipped, centred on the volume).
+ * Header fixes nibabel applies on load are applied too (qfac not +-1 taken as 1, negative or zero
+ * pixdims made positive or 1). Throws `itk::ExceptionObject` naming `what` for a quaternion that
+ * is not a rotation. */
+NiBridgeCore_EXPORT AffineMatrix
+NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string & what = "NIfTI header");
+
+/** The key under which NiBridge keeps an image's original RAS+ 4x4 affine (16 doubles, row-major)
+ * in the MetaDataDictionary. */
+NiBridgeCore_EXPORT const char *
+RASAffineMetaDataKey();
+
+} // namespace nibridge
+} // namespace itk
+
+#endif

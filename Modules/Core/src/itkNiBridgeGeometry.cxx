@@ -1,0 +1,387 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeGeometry.h"
+
+#include "itkMacro.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace itk
+{
+namespace nibridge
+{
+namespace
+{
+// F = diag(-1, -1, 1): RAS+ <-> LPS flips the first two physical axes.
+constexpr double RasToLpsSign[3] = { -1.0, -1.0, 1.0 };
+
+double
+Determinant3(const double matrix[3][3])
+{
+  return matrix[0][0] * (matrix[1][1] * matrix[2][2] - matrix[1][2] * matrix[2][1]) -
+         matrix[0][1] * (matrix[1][0] * matrix[2][2] - matrix[1][2] * matrix[2][0]) +
+         matrix[0][2] * (matrix[1][0] * matrix[2][1] - matrix[1][1] * matrix[2][0]);
+}
+
+/** True if the columns of the square matrix are far from linearly dependent, relative to their length. */
+bool
+IsWellConditioned(const double matrix[3][3], unsigned int size)
+{
+  double columnNormProduct = 1.0;
+  for (unsigned int column = 0; column < size; ++column)
+  {
+    double sumOfSquares = 0.0;
+    for (unsigned int row = 0; row < size; ++row)
+    {
+      sumOfSquares += matrix[row][column] * matrix[row][column];
+    }
+    if (!(sumOfSquares > 0.0))
+    {
+      return false;
+    }
+    columnNormProduct *= std::sqrt(sumOfSquares);
+  }
+  double determinant = 0.0;
+  if (size == 3)
+  {
+    determinant = Determinant3(matrix);
+  }
+  else if (size == 2)
+  {
+    determinant = matrix[0][0] * matrix[1][1] - matrix[0][1] * matrix[1][0];
+  }
+  else
+  {
+    determinant = matrix[0][0];
+  }
+  // Hadamard: |det| <= product of column norms; a tiny ratio means (nearly) parallel columns.
+  return std::abs(determinant) > 1e-12 * columnNormProduct;
+}
+
+/** The direction element d = m / spacing, chosen among the neighbouring doubles so that
+ * d * spacing == m exactly when such a double exists: RASAffineFromGeometry then gives back the
+ * affine bit for bit. */
+double
+DirectionElementThatRoundTrips(double matrixElement, double spacing)
+{
+  const double quotient = matrixElement / spacing;
+  if (quotient * spacing == matrixElement)
+  {
+    return quotient;
+  }
+  double below = quotient, above = quotient;
+  for (int step = 0; step < 4; ++step)
+  {
+    below = std::nextafter(below, -std::numeric_limits<double>::infinity());
+    above = std::nextafter(above, std::numeric_limits<double>::infinity());
+    if (below * spacing == matrixElement)
+    {
+      return below;
+    }
+    if (above * spacing == matrixElement)
+    {
+      return above;
+    }
+  }
+  return quotient;
+}
+
+std::string
+FormatAffine(const AffineMatrix & affine)
+{
+  std::ostringstream text;
+  text.precision(17);
+  text << '[';
+  for (unsigned int row = 0; row < 4; ++row)
+  {
+    text << (row ? ", [" : "[");
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      text << (column ? ", " : "") << affine[row][column];
+    }
+    text << ']';
+  }
+  text << ']';
+  return text.str();
+}
+} // namespace
+
+ImageGeometry
+ImageGeometry::Identity(unsigned int dimension)
+{
+  ImageGeometry geometry;
+  geometry.spacing.assign(dimension, 1.0);
+  geometry.origin.assign(dimension, 0.0);
+  geometry.direction.assign(dimension, std::vector<double>(dimension, 0.0));
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    geometry.direction[axis][axis] = 1.0;
+  }
+  return geometry;
+}
+
+unsigned int
+SpatialDimension(unsigned int dimension)
+{
+  return dimension < 3 ? dimension : 3;
+}
+
+void
+ValidateRASAffine(const AffineMatrix & affine, const std::string & what)
+{
+  for (const auto & row : affine)
+  {
+    for (double value : row)
+    {
+      if (!std::isfinite(value))
+      {
+        itkGenericExceptionMacro(<< what << ": the affine has a non-finite element: " << FormatAffine(affine));
+      }
+    }
+  }
+  if (affine[3][0] != 0.0 || affine[3][1] != 0.0 || affine[3][2] != 0.0 || affine[3][3] != 1.0)
+  {
+    itkGenericExceptionMacro(<< what << ": the affine's last row is not (0, 0, 0, 1): " << FormatAffine(affine));
+  }
+  double linear[3][3];
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      linear[row][column] = affine[row][column];
+    }
+  }
+  if (!IsWellConditioned(linear, 3))
+  {
+    itkGenericExceptionMacro(<< what << ": the affine's 3x3 part is singular (a zero or repeated axis): "
+                             << FormatAffine(affine));
+  }
+}
+
+ImageGeometry
+GeometryFromRASAffine(const AffineMatrix &        affine,
+                      unsigned int                dimension,
+                      const std::vector<double> & extraAxisSpacing,
+                      const std::string &         what)
+{
+  if (dimension < 2 || dimension > 5)
+  {
+    itkGenericExceptionMacro(<< what << ": images of " << dimension << " dimensions are not supported (2 to 5)");
+  }
+  ValidateRASAffine(affine, what);
+  const unsigned int spatial = SpatialDimension(dimension);
+  if (spatial == 2)
+  {
+    // A 2D ITK image lives in the x-y plane; an in-plane affine has no z part in its i, j columns
+    // and no i, j part in its k column. Anything else needs a 3D image with one slice.
+    if (affine[2][0] != 0.0 || affine[2][1] != 0.0 || affine[0][2] != 0.0 || affine[1][2] != 0.0 ||
+        affine[2][3] != 0.0)
+    {
+      itkGenericExceptionMacro(<< what << ": the affine places the 2D image outside the x-y plane, which a 2D ITK "
+                                  "image cannot hold; read it as a 3D image with one slice: "
+                               << FormatAffine(affine));
+    }
+  }
+
+  ImageGeometry geometry = ImageGeometry::Identity(dimension);
+  for (unsigned int column = 0; column < spatial; ++column)
+  {
+    double sumOfSquares = 0.0;
+    for (unsigned int row = 0; row < spatial; ++row)
+    {
+      const double lps = RasToLpsSign[row] * affine[row][column];
+      sumOfSquares += lps * lps;
+    }
+    const double spacing = std::sqrt(sumOfSquares);
+    geometry.spacing[column] = spacing;
+    for (unsigned int row = 0; row < spatial; ++row)
+    {
+      geometry.direction[row][column] = DirectionElementThatRoundTrips(RasToLpsSign[row] * affine[row][column], spacing);
+    }
+  }
+  for (unsigned int row = 0; row < spatial; ++row)
+  {
+    geometry.origin[row] = RasToLpsSign[row] * affine[row][3];
+  }
+  for (unsigned int axis = spatial; axis < dimension; ++axis)
+  {
+    const unsigned int extraIndex = axis - spatial;
+    const double       spacing = extraIndex < extraAxisSpacing.size() ? extraAxisSpacing[extraIndex] : 1.0;
+    if (!std::isfinite(spacing) || !(spacing > 0.0))
+    {
+      itkGenericExceptionMacro(<< what << ": the spacing of axis " << axis << " is " << spacing
+                               << "; it must be finite and positive");
+    }
+    geometry.spacing[axis] = spacing;
+  }
+  return geometry;
+}
+
+AffineMatrix
+RASAffineFromGeometry(const ImageGeometry & geometry, const std::string & what)
+{
+  const unsigned int dimension = geometry.GetDimension();
+  if (dimension < 1 || geometry.origin.size() != dimension || geometry.direction.size() != dimension)
+  {
+    itkGenericExceptionMacro(<< what << ": spacing, origin and direction disagree on the dimension");
+  }
+  const unsigned int spatial = SpatialDimension(dimension);
+  double             linear[3][3] = { { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 } };
+  for (unsigned int row = 0; row < spatial; ++row)
+  {
+    if (geometry.direction[row].size() != dimension)
+    {
+      itkGenericExceptionMacro(<< what << ": the direction matrix is not " << dimension << "x" << dimension);
+    }
+    for (unsigned int column = 0; column < spatial; ++column)
+    {
+      const double value = geometry.direction[row][column];
+      if (!std::isfinite(value) || !std::isfinite(geometry.spacing[column]) || !std::isfinite(geometry.origin[row]))
+      {
+        itkGenericExceptionMacro(<< what << ": non-finite spacing, origin or direction");
+      }
+      linear[row][column] = value;
+    }
+  }
+  for (unsigned int column = 0; column < spatial; ++column)
+  {
+    if (!(geometry.spacing[column] > 0.0))
+    {
+      itkGenericExceptionMacro(<< what << ": the spacing of axis " << column << " is " << geometry.spacing[column]
+                               << "; it must be positive");
+    }
+  }
+  if (!IsWellConditioned(linear, spatial))
+  {
+    itkGenericExceptionMacro(<< what << ": the direction matrix is singular");
+  }
+
+  AffineMatrix affine{};
+  affine[3][3] = 1.0;
+  for (unsigned int axis = spatial; axis < 3; ++axis)
+  {
+    affine[axis][axis] = 1.0; // a 2D (or 1D) image: unit steps along the missing axes
+  }
+  for (unsigned int row = 0; row < spatial; ++row)
+  {
+    for (unsigned int column = 0; column < spatial; ++column)
+    {
+      affine[row][column] = RasToLpsSign[row] * (geometry.direction[row][column] * geometry.spacing[column]);
+    }
+    affine[row][3] = RasToLpsSign[row] * geometry.origin[row];
+  }
+  return affine;
+}
+
+AffineMatrix
+NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string & what)
+{
+  AffineMatrix affine{};
+  affine[3][3] = 1.0;
+  if (fields.sformCode != 0)
+  {
+    const std::array<float, 4> * rows[3] = { &fields.srowX, &fields.srowY, &fields.srowZ };
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      for (unsigned int column = 0; column < 4; ++column)
+      {
+        affine[row][column] = static_cast<double>((*rows[row])[column]);
+      }
+    }
+    return affine;
+  }
+
+  // nibabel fixes these on load: pixdim[1..3] made positive, zeros made 1.
+  auto fixedZoom = [&fields](unsigned int axis) -> float {
+    const float zoom = std::abs(fields.pixdim[axis]);
+    return zoom == 0.0f ? 1.0f : zoom;
+  };
+
+  if (fields.qformCode != 0)
+  {
+    // nibabel completes the quaternion in numpy's longdouble (80-bit on x86-64): so do we, step for step.
+    using Wide = long double;
+    const Wide b = fields.quaternB, c = fields.quaternC, d = fields.quaternD;
+    const Wide w2 = 1.0L - (b * b + c * c + d * d);
+    const Wide threshold = 3.0L * static_cast<Wide>(std::numeric_limits<float>::epsilon());
+    Wide       w = 0.0L;
+    if (std::abs(w2) < threshold)
+    {
+      w = 0.0L;
+    }
+    else if (w2 < 0.0L)
+    {
+      itkGenericExceptionMacro(<< what << ": the qform quaternion (" << fields.quaternB << ", " << fields.quaternC
+                               << ", " << fields.quaternD << ") has a norm above 1; it is not a rotation");
+    }
+    else
+    {
+      w = std::sqrt(w2);
+    }
+    const Wide norm = w * w + b * b + c * c + d * d;
+    Wide       rotation[3][3] = { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
+    if (!(norm < static_cast<Wide>(std::numeric_limits<double>::epsilon())))
+    {
+      const Wide s = 2.0L / norm;
+      const Wide X = b * s, Y = c * s, Z = d * s;
+      const Wide wX = w * X, wY = w * Y, wZ = w * Z;
+      const Wide xX = b * X, xY = b * Y, xZ = b * Z;
+      const Wide yY = c * Y, yZ = c * Z, zZ = d * Z;
+      const Wide values[3][3] = { { 1.0L - (yY + zZ), xY - wZ, xZ + wY },
+                                  { xY + wZ, 1.0L - (xX + zZ), yZ - wX },
+                                  { xZ - wY, yZ + wX, 1.0L - (xX + yY) } };
+      for (unsigned int row = 0; row < 3; ++row)
+      {
+        for (unsigned int column = 0; column < 3; ++column)
+        {
+          rotation[row][column] = values[row][column];
+        }
+      }
+    }
+    const float qfac = (fields.pixdim[0] == -1.0f) ? -1.0f : 1.0f;
+    const float zooms[3] = { fixedZoom(1), fixedZoom(2), fixedZoom(3) * qfac };
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      for (unsigned int column = 0; column < 3; ++column)
+      {
+        affine[row][column] = static_cast<double>(rotation[row][column] * static_cast<Wide>(zooms[column]));
+      }
+    }
+    affine[0][3] = static_cast<double>(fields.qoffsetX);
+    affine[1][3] = static_cast<double>(fields.qoffsetY);
+    affine[2][3] = static_cast<double>(fields.qoffsetZ);
+    return affine;
+  }
+
+  // No codes: nibabel's shape_zoom_affine(shape, zooms, x_flip=True), in float64.
+  const std::int64_t dimensions = fields.dim[0] < 1 ? 1 : (fields.dim[0] > 7 ? 7 : fields.dim[0]);
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    const bool   present = axis < dimensions;
+    const double size = present ? static_cast<double>(fields.dim[axis + 1]) : 1.0;
+    double       zoom = present ? static_cast<double>(fixedZoom(axis + 1)) : 1.0;
+    if (axis == 0)
+    {
+      zoom = -zoom;
+    }
+    const double originVoxel = (size - 1.0) / 2.0;
+    affine[axis][axis] = zoom;
+    affine[axis][3] = -originVoxel * zoom;
+  }
+  return affine;
+}
+
+const char *
+RASAffineMetaDataKey()
+{
+  return "NiBridge_RASAffine";
+}
+
+} // namespace nibridge
+} // namespace itk

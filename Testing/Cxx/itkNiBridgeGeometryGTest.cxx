@@ -1,0 +1,322 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeGeometry.h"
+
+#include "itkImage.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+namespace
+{
+using itk::nibridge::AffineMatrix;
+using itk::nibridge::GeometryFromRASAffine;
+using itk::nibridge::ImageGeometry;
+using itk::nibridge::RASAffineFromGeometry;
+
+AffineMatrix
+MakeAffine(std::initializer_list<std::initializer_list<double>> rows)
+{
+  AffineMatrix affine{};
+  unsigned int row = 0;
+  for (const auto & values : rows)
+  {
+    unsigned int column = 0;
+    for (double value : values)
+    {
+      affine[row][column++] = value;
+    }
+    ++row;
+  }
+  affine[3] = { 0.0, 0.0, 0.0, 1.0 };
+  return affine;
+}
+
+/** A random rotation (from a random unit quaternion) times random zooms, plus a random shear and offset. */
+AffineMatrix
+RandomAffine(std::mt19937_64 & generator, bool withShear)
+{
+  std::normal_distribution<double>       normal;
+  std::uniform_real_distribution<double> zoom(0.1, 4.0);
+  std::uniform_real_distribution<double> offset(-300.0, 300.0);
+  std::uniform_real_distribution<double> shear(-0.4, 0.4);
+  double                                 q[4];
+  double                                 norm = 0.0;
+  for (double & element : q)
+  {
+    element = normal(generator);
+    norm += element * element;
+  }
+  norm = std::sqrt(norm);
+  for (double & element : q)
+  {
+    element /= norm;
+  }
+  const double w = q[0], x = q[1], y = q[2], z = q[3];
+  const double rotation[3][3] = { { 1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y) },
+                                  { 2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x) },
+                                  { 2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y) } };
+  const double zooms[3] = { zoom(generator), zoom(generator), zoom(generator) };
+  double       shearMatrix[3][3] = { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
+  if (withShear)
+  {
+    shearMatrix[0][1] = shear(generator);
+    shearMatrix[0][2] = shear(generator);
+    shearMatrix[1][2] = shear(generator);
+  }
+  AffineMatrix affine{};
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      double value = 0.0;
+      for (unsigned int k = 0; k < 3; ++k)
+      {
+        value += rotation[row][k] * shearMatrix[k][column] * zooms[column];
+      }
+      affine[row][column] = value;
+    }
+    affine[row][3] = offset(generator);
+  }
+  affine[3] = { 0.0, 0.0, 0.0, 1.0 };
+  return affine;
+}
+
+void
+ExpectSameAffine(const AffineMatrix & expected, const AffineMatrix & actual)
+{
+  for (unsigned int row = 0; row < 4; ++row)
+  {
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      EXPECT_EQ(expected[row][column], actual[row][column]) << "element (" << row << ", " << column << ")";
+    }
+  }
+}
+
+std::string
+ExceptionMessage(const std::function<void()> & action)
+{
+  try
+  {
+    action();
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    return exception.GetDescription();
+  }
+  return "";
+}
+} // namespace
+
+TEST(NiBridgeGeometry, RASAffineFlipsXAndYIntoLPS)
+{
+  const AffineMatrix  affine = MakeAffine({ { 2, 0, 0, 10 }, { 0, 3, 0, 20 }, { 0, 0, 4, 30 } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  EXPECT_EQ(geometry.spacing, (std::vector<double>{ 2, 3, 4 }));
+  EXPECT_EQ(geometry.origin, (std::vector<double>{ -10, -20, 30 }));
+  EXPECT_EQ(geometry.direction[0], (std::vector<double>{ -1, 0, 0 }));
+  EXPECT_EQ(geometry.direction[1], (std::vector<double>{ 0, -1, 0 }));
+  EXPECT_EQ(geometry.direction[2], (std::vector<double>{ 0, 0, 1 }));
+}
+
+TEST(NiBridgeGeometry, PhysicalPointOfEveryCornerMatchesTheAffineAfterTheRASToLPSFlip)
+{
+  std::mt19937_64    generator(7);
+  const AffineMatrix affine = RandomAffine(generator, false);
+  using ImageType = itk::Image<float, 3>;
+  auto                image = ImageType::New();
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  ImageType::SpacingType   spacing;
+  ImageType::PointType     origin;
+  ImageType::DirectionType direction;
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    spacing[row] = geometry.spacing[row];
+    origin[row] = geometry.origin[row];
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      direction[row][column] = geometry.direction[row][column];
+    }
+  }
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  for (const ImageType::IndexType & index : { ImageType::IndexType{ { 0, 0, 0 } }, ImageType::IndexType{ { 9, 0, 0 } },
+                                              ImageType::IndexType{ { 0, 7, 5 } }, ImageType::IndexType{ { 9, 7, 5 } } })
+  {
+    ImageType::PointType point;
+    image->TransformIndexToPhysicalPoint(index, point);
+    const double sign[3] = { -1, -1, 1 };
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      const double ras = affine[row][0] * index[0] + affine[row][1] * index[1] + affine[row][2] * index[2] + affine[row][3];
+      EXPECT_NEAR(sign[row] * ras, point[row], 1e-9);
+    }
+  }
+}
+
+TEST(NiBridgeGeometry, ObliqueAffinesRoundTripBitForBit)
+{
+  std::mt19937_64 generator(2024);
+  for (int trial = 0; trial < 2000; ++trial)
+  {
+    const AffineMatrix affine = RandomAffine(generator, false);
+    ExpectSameAffine(affine, RASAffineFromGeometry(GeometryFromRASAffine(affine, 3)));
+  }
+}
+
+TEST(NiBridgeGeometry, ShearedAffinesKeepTheirShearAndRoundTripBitForBit)
+{
+  std::mt19937_64 generator(99);
+  for (int trial = 0; trial < 2000; ++trial)
+  {
+    const AffineMatrix  affine = RandomAffine(generator, true);
+    const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+    double              dot = 0.0;
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      dot += geometry.direction[row][0] * geometry.direction[row][1];
+    }
+    EXPECT_GT(std::abs(dot), 1e-6) << "the shear must stay in the direction matrix";
+    ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+  }
+}
+
+TEST(NiBridgeGeometry, ExtraAxesKeepTheirSpacingAndStayOutOfTheAffine)
+{
+  const AffineMatrix  affine = MakeAffine({ { 0, 0, 2.5, -5 }, { -2, 0, 0, 7 }, { 0, 3, 0, 1 } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 5, { 2000.0, 0.5 });
+  ASSERT_EQ(geometry.GetDimension(), 5u);
+  EXPECT_EQ(geometry.spacing[3], 2000.0);
+  EXPECT_EQ(geometry.spacing[4], 0.5);
+  EXPECT_EQ(geometry.origin[3], 0.0);
+  EXPECT_EQ(geometry.direction[3], (std::vector<double>{ 0, 0, 0, 1, 0 }));
+  EXPECT_EQ(geometry.direction[4], (std::vector<double>{ 0, 0, 0, 0, 1 }));
+  ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+  EXPECT_EQ(GeometryFromRASAffine(affine, 4).spacing[3], 1.0) << "an extra axis without a zoom has unit spacing";
+}
+
+TEST(NiBridgeGeometry, InPlaneTwoDimensionalAffinesRoundTrip)
+{
+  const AffineMatrix  affine = MakeAffine({ { 0.6, -0.8, 0, 3 }, { 0.8, 0.6, 0, 4 }, { 0, 0, 1, 0 } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 2);
+  ASSERT_EQ(geometry.GetDimension(), 2u);
+  EXPECT_EQ(geometry.origin, (std::vector<double>{ -3, -4 }));
+  ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+}
+
+TEST(NiBridgeGeometry, TwoDimensionalAffinesOutsideTheXYPlaneAreRefused)
+{
+  const AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 0.6, 0, 0 }, { 0, 0.8, 1, 0 } });
+  const std::string  message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 2, {}, "oblique.nii"); });
+  EXPECT_NE(message.find("oblique.nii"), std::string::npos) << message;
+  EXPECT_NE(message.find("outside the x-y plane"), std::string::npos) << message;
+}
+
+TEST(NiBridgeGeometry, NonFiniteAffinesAreRefusedWithTheReason)
+{
+  for (double bad : { std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity() })
+  {
+    AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, bad }, { 0, 0, 1, 0 } });
+    const std::string message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 3, {}, "nan.nii"); });
+    EXPECT_NE(message.find("nan.nii"), std::string::npos) << message;
+    EXPECT_NE(message.find("non-finite"), std::string::npos) << message;
+  }
+}
+
+TEST(NiBridgeGeometry, SingularAffinesAreRefusedWithTheReason)
+{
+  const AffineMatrix zeroColumn = MakeAffine({ { 1, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 1, 0 } });
+  const AffineMatrix repeatedColumn = MakeAffine({ { 1, 1, 0, 0 }, { 2, 2, 0, 0 }, { 0, 0, 1, 0 } });
+  for (const AffineMatrix & affine : { zeroColumn, repeatedColumn })
+  {
+    const std::string message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 3, {}, "flat.nii"); });
+    EXPECT_NE(message.find("flat.nii"), std::string::npos) << message;
+    EXPECT_NE(message.find("singular"), std::string::npos) << message;
+  }
+}
+
+TEST(NiBridgeGeometry, AffinesWithABadLastRowOrDimensionAreRefused)
+{
+  AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 } });
+  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 1); }), "");
+  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 6); }), "");
+  affine[3][0] = 0.5;
+  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 3); }).find("last row"), std::string::npos);
+}
+
+TEST(NiBridgeGeometry, NonPositiveExtraAxisSpacingIsRefused)
+{
+  const AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 } });
+  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 4, { 0.0 }); }).find("axis 3"), std::string::npos);
+}
+
+TEST(NiBridgeGeometry, GeometryWithSingularDirectionIsRefused)
+{
+  ImageGeometry geometry = ImageGeometry::Identity(3);
+  geometry.direction[1] = { 1, 0, 0 };
+  geometry.direction[0] = { 1, 0, 0 };
+  EXPECT_NE(ExceptionMessage([&] { RASAffineFromGeometry(geometry); }).find("singular"), std::string::npos);
+}
+
+TEST(NiBridgeGeometry, NiftiSformIsTakenWhenItsCodeIsSet)
+{
+  itk::nibridge::NiftiAffineFields fields;
+  fields.sformCode = 2;
+  fields.qformCode = 1;
+  fields.srowX = { 1.5f, 0.25f, 0.0f, -10.0f };
+  fields.srowY = { 0.0f, 2.0f, 0.125f, 5.0f };
+  fields.srowZ = { 0.0f, 0.0f, 3.0f, 7.5f };
+  const AffineMatrix affine = itk::nibridge::NiBabelAffineFromNiftiFields(fields);
+  EXPECT_EQ(affine[0][1], 0.25);
+  EXPECT_EQ(affine[1][2], 0.125);
+  EXPECT_EQ(affine[2][3], 7.5);
+}
+
+TEST(NiBridgeGeometry, NiftiQformIsARotationTimesZoomsWithQfac)
+{
+  itk::nibridge::NiftiAffineFields fields;
+  fields.qformCode = 1;
+  fields.pixdim = { -1.0f, 2.0f, 3.0f, 4.0f, 1.0f, 1.0f, 1.0f, 1.0f };
+  fields.quaternB = 0.0f;
+  fields.quaternC = 0.0f;
+  fields.quaternD = 1.0f; // 180 degrees about z
+  fields.qoffsetX = 1.0f;
+  const AffineMatrix affine = itk::nibridge::NiBabelAffineFromNiftiFields(fields);
+  EXPECT_EQ(affine[0][0], -2.0);
+  EXPECT_EQ(affine[1][1], -3.0);
+  EXPECT_EQ(affine[2][2], -4.0) << "qfac -1 flips the third axis";
+  EXPECT_EQ(affine[0][3], 1.0);
+}
+
+TEST(NiBridgeGeometry, NiftiWithoutCodesGetsNibabelsCentredFallback)
+{
+  itk::nibridge::NiftiAffineFields fields;
+  fields.dim = { 3, 10, 20, 30, 1, 1, 1, 1 };
+  fields.pixdim = { 1.0f, 2.0f, 3.0f, 4.0f, 1.0f, 1.0f, 1.0f, 1.0f };
+  const AffineMatrix affine = itk::nibridge::NiBabelAffineFromNiftiFields(fields);
+  EXPECT_EQ(affine[0][0], -2.0);
+  EXPECT_EQ(affine[0][3], 9.0);   // -(10 - 1) / 2 * -2
+  EXPECT_EQ(affine[1][3], -28.5); // -(20 - 1) / 2 * 3
+  EXPECT_EQ(affine[2][3], -58.0); // -(30 - 1) / 2 * 4
+}
+
+TEST(NiBridgeGeometry, NiftiQuaternionLongerThanOneIsRefused)
+{
+  itk::nibridge::NiftiAffineFields fields;
+  fields.qformCode = 1;
+  fields.quaternB = 0.9f;
+  fields.quaternC = 0.9f;
+  const std::string message =
+    ExceptionMessage([&] { itk::nibridge::NiBabelAffineFromNiftiFields(fields, "bad-quaternion.nii"); });
+  EXPECT_NE(message.find("bad-quaternion.nii"), std::string::npos) << message;
+  EXPECT_NE(message.find("not a rotation"), std::string::npos) << message;
+}

@@ -1,0 +1,26 @@
+# The module's declaration for a build inside ITK's own tree.
+# The description is the README's first paragraph after the title.
+get_filename_component(NiBridge_MODULE_DIR "${CMAKE_CURRENT_LIST_FILE}" PATH)
+file(READ "${NiBridge_MODULE_DIR}/README.md" NiBridge_README)
+string(REGEX MATCH "\n\n([^\n]+)" NiBridge_DESCRIPTION_MATCH "${NiBridge_README}")
+set(DOCUMENTATION "${CMAKE_MATCH_1}")
+
+itk_module(NiBridge
+  DEPENDS
+    ITKCommon
+    ITKIOImageBase
+  COMPILE_DEPENDS
+    ITKIONIFTI
+  TEST_DEPENDS
+    ITKTestKernel
+    ITKGoogleTest
+    ITKIONIFTI
+    ITKIONRRD
+    ITKIOMeta
+  FACTORY_NAMES
+    ImageIO::NumPy
+  DESCRIPTION
+    "${DOCUMENTATION}"
+  EXCLUDE_FROM_DEFAULT
+  ENABLE_SHARED
+)
