@@ -23,6 +23,44 @@
 namespace
 {
 constexpr int UsageError = 2;
+
+/** Messages from ITK's readers span several lines and carry object addresses: make them one line. */
+std::string
+OneLine(const std::string & message)
+{
+  std::string result;
+  std::size_t start = 0;
+  while (start <= message.size())
+  {
+    std::size_t end = message.find('\n', start);
+    if (end == std::string::npos)
+    {
+      end = message.size();
+    }
+    std::string line = message.substr(start, end - start);
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    const std::size_t last = line.find_last_not_of(" \t\r");
+    if (first != std::string::npos)
+    {
+      result += (result.empty() ? "" : " ") + line.substr(first, last - first + 1);
+    }
+    start = end + 1;
+  }
+  // "ITK ERROR: NrrdImageIO(0x55d...): " -> "NrrdImageIO: "
+  const std::size_t address = result.find("(0x");
+  const std::size_t close = address == std::string::npos ? address : result.find("):", address);
+  if (close != std::string::npos)
+  {
+    result.erase(address, close + 1 - address);
+  }
+  const std::string itkPrefix = "ITK ERROR: ";
+  for (std::size_t found = result.find(itkPrefix); found != std::string::npos; found = result.find(itkPrefix))
+  {
+    result.erase(found, itkPrefix.size());
+  }
+  return result;
+}
+
 constexpr int Failure = 1;
 
 int
@@ -62,7 +100,7 @@ Run(int argc, char ** argv)
     {
       return app.exit(error); // --help, --version
     }
-    std::cerr << "ni2npy: usage error: " << error.what() << " (see ni2npy --help)\n";
+    std::cerr << "ni2npy: usage error: " << OneLine(error.what()) << " (see ni2npy --help)\n";
     return UsageError;
   }
   if (options.output == options.input || (!options.affineOutput.empty() && options.affineOutput == options.input))
@@ -82,12 +120,12 @@ Run(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & error)
   {
-    std::cerr << "ni2npy: error: \"" << options.input << "\": " << error.GetDescription() << '\n';
+    std::cerr << "ni2npy: error: \"" << options.input << "\": " << OneLine(error.GetDescription()) << '\n';
     return Failure;
   }
   catch (const std::exception & error)
   {
-    std::cerr << "ni2npy: error: " << error.what() << '\n';
+    std::cerr << "ni2npy: error: " << OneLine(error.what()) << '\n';
     return Failure;
   }
   return 0;

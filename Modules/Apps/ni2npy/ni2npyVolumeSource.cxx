@@ -6,10 +6,12 @@
  *=========================================================================*/
 #include "ni2npyVolumeSource.h"
 
+#include "itkImageFileReader.h" // registers every ITK ImageIO factory this program links
 #include "itkImageIOFactory.h"
 #include "itkNumPyImageIOFactory.h"
 
 #include <nifti1_io.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -53,6 +55,89 @@ SwapBytes(void * buffer, std::uint64_t count, std::size_t elementSize)
     std::reverse(bytes, bytes + elementSize);
   }
 }
+
+/** The image data of a NIfTI / Analyze file, read front to back: plain, or gzip through zlib
+ * (a truncated or corrupt stream is an error, never silently short data). */
+class DataStream
+{
+public:
+  DataStream(const std::string & ownerName, const std::string & dataFileName, std::uint64_t offset)
+    : m_OwnerName(ownerName)
+    , m_DataFileName(dataFileName)
+  {
+    m_File = gzopen(dataFileName.c_str(), "rb"); // reads plain files as they are, too
+    if (m_File == nullptr)
+    {
+      throw Error(ownerName, "cannot open the image data file \"" + dataFileName + "\": " + std::strerror(errno));
+    }
+    gzbuffer(m_File, 1 << 20);
+    Read(nullptr, offset); // skip to the data
+  }
+
+  ~DataStream() { gzclose_r(m_File); }
+
+  /** Reads exactly `bytes` bytes (into a scratch buffer if `target` is null). */
+  void
+  Read(char * target, std::uint64_t bytes)
+  {
+    std::vector<char> scratch;
+    if (target == nullptr && bytes > 0)
+    {
+      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, 1 << 20)));
+    }
+    std::uint64_t done = 0;
+    while (done < bytes)
+    {
+      const unsigned int piece = static_cast<unsigned int>(
+        std::min<std::uint64_t>(bytes - done, target ? (std::uint64_t{ 1 } << 30) : scratch.size()));
+      const int got = gzread(m_File, target ? target + done : scratch.data(), piece);
+      if (got <= 0)
+      {
+        ThrowReadError(m_Position + done);
+      }
+      done += static_cast<std::uint64_t>(got);
+    }
+    m_Position += bytes;
+  }
+
+  /** After the last voxel: a gzip stream must end cleanly (its trailer present and its CRC right). */
+  void
+  CheckEnd()
+  {
+    char byte;
+    if (gzread(m_File, &byte, 1) < 0 || Failed())
+    {
+      ThrowReadError(m_Position);
+    }
+  }
+
+private:
+  bool
+  Failed() const
+  {
+    int errorNumber = Z_OK;
+    gzerror(m_File, &errorNumber);
+    return errorNumber != Z_OK;
+  }
+
+  [[noreturn]] void
+  ThrowReadError(std::uint64_t position) const
+  {
+    int          errorNumber = Z_OK;
+    const char * message = gzerror(m_File, &errorNumber);
+    if (errorNumber == Z_OK || errorNumber == Z_BUF_ERROR)
+    {
+      throw Error(m_OwnerName, "the image data in \"" + m_DataFileName + "\" is truncated after " +
+                                 std::to_string(position) + " bytes");
+    }
+    throw Error(m_OwnerName, "the image data in \"" + m_DataFileName + "\" is corrupt: " + message);
+  }
+
+  std::string   m_OwnerName;
+  std::string   m_DataFileName;
+  gzFile        m_File = nullptr;
+  std::uint64_t m_Position = 0;
+};
 
 /** The first bytes of a NIfTI / Analyze header as stored (the header file of a pair). */
 std::vector<unsigned char>
@@ -178,45 +263,19 @@ public:
     m_SwapElements = image->byteorder != nifti_short_order();
     nifti_image_free(image);
 
-    m_File = znzopen(m_ImageFileName.c_str(), "rb", nifti_is_gzfile(m_ImageFileName.c_str()));
-    if (znz_isnull(m_File))
-    {
-      throw Error(name, "cannot open the image data file \"" + m_ImageFileName + "\"");
-    }
-    if (znzseek(m_File, static_cast<long>(m_DataOffset), SEEK_SET) < 0)
-    {
-      throw Error(name, "cannot seek to the image data at byte " + std::to_string(m_DataOffset));
-    }
-  }
-
-  ~NiftiVolumeSource() override
-  {
-    if (!znz_isnull(m_File))
-    {
-      znzclose(m_File);
-    }
+    m_Data = std::make_unique<DataStream>(name, m_ImageFileName, m_DataOffset);
   }
 
   void
   ReadNext(void * buffer, std::uint64_t voxelCount) override
   {
-    const std::size_t bytes = static_cast<std::size_t>(voxelCount) * GetBytesPerVoxel();
-    std::size_t       done = 0;
-    auto *            target = static_cast<char *>(buffer);
-    while (done < bytes)
-    {
-      // znzread counts in int-sized pieces internally; keep each call well below 2 GiB.
-      const std::size_t piece = std::min<std::size_t>(bytes - done, std::size_t{ 1 } << 30);
-      const std::size_t got = znzread(target + done, 1, piece, m_File);
-      if (got == 0)
-      {
-        throw Error(fileName, "the image data is truncated: " + std::to_string(m_BytesRead + done) +
-                                " of " + std::to_string(GetNumberOfVoxels() * GetBytesPerVoxel()) +
-                                " bytes are present");
-      }
-      done += got;
-    }
+    const std::uint64_t bytes = voxelCount * GetBytesPerVoxel();
+    m_Data->Read(static_cast<char *>(buffer), bytes);
     m_BytesRead += bytes;
+    if (m_BytesRead == GetNumberOfVoxels() * GetBytesPerVoxel())
+    {
+      m_Data->CheckEnd();
+    }
     if (m_SwapElements && ElementSize(storedType) > 1)
     {
       SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
@@ -350,7 +409,7 @@ private:
     }
   }
 
-  znzFile       m_File = nullptr;
+  std::unique_ptr<DataStream> m_Data;
   std::string   m_ImageFileName;
   std::int64_t  m_DataOffset = 0;
   bool          m_SwapElements = false;
