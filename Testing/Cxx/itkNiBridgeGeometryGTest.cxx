@@ -132,8 +132,8 @@ TEST(NiBridgeGeometry, PhysicalPointOfEveryCornerMatchesTheAffineAfterTheRASToLP
   std::mt19937_64    generator(7);
   const AffineMatrix affine = RandomAffine(generator, false);
   using ImageType = itk::Image<float, 3>;
-  auto                image = ImageType::New();
-  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  auto                     image = ImageType::New();
+  const ImageGeometry      geometry = GeometryFromRASAffine(affine, 3);
   ImageType::SpacingType   spacing;
   ImageType::PointType     origin;
   ImageType::DirectionType direction;
@@ -149,15 +149,18 @@ TEST(NiBridgeGeometry, PhysicalPointOfEveryCornerMatchesTheAffineAfterTheRASToLP
   image->SetSpacing(spacing);
   image->SetOrigin(origin);
   image->SetDirection(direction);
-  for (const ImageType::IndexType & index : { ImageType::IndexType{ { 0, 0, 0 } }, ImageType::IndexType{ { 9, 0, 0 } },
-                                              ImageType::IndexType{ { 0, 7, 5 } }, ImageType::IndexType{ { 9, 7, 5 } } })
+  for (const ImageType::IndexType & index : { ImageType::IndexType{ { 0, 0, 0 } },
+                                              ImageType::IndexType{ { 9, 0, 0 } },
+                                              ImageType::IndexType{ { 0, 7, 5 } },
+                                              ImageType::IndexType{ { 9, 7, 5 } } })
   {
     ImageType::PointType point;
     image->TransformIndexToPhysicalPoint(index, point);
     const double sign[3] = { -1, -1, 1 };
     for (unsigned int row = 0; row < 3; ++row)
     {
-      const double ras = affine[row][0] * index[0] + affine[row][1] * index[1] + affine[row][2] * index[2] + affine[row][3];
+      const double ras =
+        affine[row][0] * index[0] + affine[row][1] * index[1] + affine[row][2] * index[2] + affine[row][3];
       EXPECT_NEAR(sign[row] * ras, point[row], 1e-9);
     }
   }
@@ -225,7 +228,7 @@ TEST(NiBridgeGeometry, NonFiniteAffinesAreRefusedWithTheReason)
 {
   for (double bad : { std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity() })
   {
-    AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, bad }, { 0, 0, 1, 0 } });
+    AffineMatrix      affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, bad }, { 0, 0, 1, 0 } });
     const std::string message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 3, {}, "nan.nii"); });
     EXPECT_NE(message.find("nan.nii"), std::string::npos) << message;
     EXPECT_NE(message.find("non-finite"), std::string::npos) << message;

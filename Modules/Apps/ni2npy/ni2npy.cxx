@@ -37,7 +37,7 @@ OneLine(const std::string & message)
     {
       end = message.size();
     }
-    std::string line = message.substr(start, end - start);
+    std::string       line = message.substr(start, end - start);
     const std::size_t first = line.find_first_not_of(" \t\r");
     const std::size_t last = line.find_last_not_of(" \t\r");
     if (first != std::string::npos)
@@ -68,24 +68,28 @@ Run(int argc, char ** argv)
 {
   ni2npy::ConversionOptions options;
   CLI::App                  app{ "Convert an image (NIfTI, Analyze, NRRD, MetaImage, MINC, VTK, .npy and every other "
-                "format ITK reads) to a NumPy .npy file.\n"
-                "The array is in nibabel's voxel order: np.load(OUTPUT) equals nibabel.load(INPUT).get_fdata() "
-                "for NIfTI files; components are a trailing axis.",
+                                 "format ITK reads) to a NumPy .npy file.\n"
+                                 "The array is in nibabel's voxel order: np.load(OUTPUT) equals nibabel.load(INPUT).get_fdata() "
+                                 "for NIfTI files; components are a trailing axis.",
                 "ni2npy" };
   app.set_version_flag("--version", std::string("ni2npy (NiBridge) ") + NIBRIDGE_VERSION);
   app.add_option("INPUT", options.input, "image file to read")->required()->check(CLI::ExistingFile);
   app.add_option("OUTPUT", options.output, "the .npy file to write")->required();
-  static const std::set<std::string> dtypes = { "float64", "float32", "int8",      "uint8",      "int16",
-                                                "uint16",  "int32",   "uint32",    "int64",      "uint64",
+  static const std::set<std::string> dtypes = { "float64",   "float32",    "int8",   "uint8", "int16",
+                                                "uint16",    "int32",      "uint32", "int64", "uint64",
                                                 "complex64", "complex128", "keep" };
-  app.add_option("--dtype", options.dtype,
-                 std::string("element type of the output (default float64, as nibabel's get_fdata; keep: the "
-                             "stored type, float64 for scaled files): ") +
-                   ni2npy::SupportedDTypeNames())
+  app
+    .add_option("--dtype",
+                options.dtype,
+                std::string("element type of the output (default float64, as nibabel's get_fdata; keep: the "
+                            "stored type, float64 for scaled files): ") +
+                  ni2npy::SupportedDTypeNames())
     ->check(CLI::IsMember(dtypes));
-  app.add_option("--affine", options.affineOutput,
+  app.add_option("--affine",
+                 options.affineOutput,
                  "also write the 4x4 voxel-to-RAS+ affine (nibabel's img.affine) as a float64 .npy");
-  app.add_flag("--allow-lossy", options.allowLossy,
+  app.add_flag("--allow-lossy",
+               options.allowLossy,
                "allow a --dtype that changes values (floats round to nearest and saturate, NaN becomes 0)");
   app.add_flag("-f,--force", options.force, "overwrite existing outputs");
   app.add_flag("-v,--verbose", options.verbose, "say which reader decoded the input and how it was converted");

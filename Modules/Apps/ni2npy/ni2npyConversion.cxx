@@ -65,14 +65,15 @@ ChooseTarget(const VolumeSource & source, const std::string & dtype)
   }
   if (source.complex)
   {
-    throw Error(source.fileName, "the data are complex and --dtype " + dtype +
-                                   " would drop the imaginary part; use --dtype keep, complex64 or complex128");
+    throw Error(source.fileName,
+                "the data are complex and --dtype " + dtype +
+                  " would drop the imaginary part; use --dtype keep, complex64 or complex128");
   }
   return target;
 }
 
 /** True if every value of S converts to T exactly, so no value needs checking. */
-template <typename S, typename T>
+template<typename S, typename T>
 constexpr bool
 EveryValueFits()
 {
@@ -105,7 +106,7 @@ EveryValueFits()
 }
 
 /** True if `value` (of type S) is exactly representable in T. long double holds every 64-bit integer. */
-template <typename S, typename T>
+template<typename S, typename T>
 bool
 ConvertsExactly(S value)
 {
@@ -136,7 +137,7 @@ ConvertsExactly(S value)
 }
 
 /** The --allow-lossy conversion: floats round to nearest and saturate (NaN becomes 0), integers saturate. */
-template <typename S, typename T>
+template<typename S, typename T>
 T
 ConvertSaturating(S value)
 {
@@ -169,7 +170,7 @@ ConvertSaturating(S value)
 
 /** Converts `count` elements; returns the index of the first value that does not convert exactly
  * (only looked for when lossy conversions are refused), or `count`. */
-template <typename S, typename T>
+template<typename S, typename T>
 std::size_t
 ConvertElements(const S * input, T * output, std::size_t count, bool allowLossy)
 {
@@ -202,7 +203,7 @@ ConvertElements(const S * input, T * output, std::size_t count, bool allowLossy)
 }
 
 /** nibabel's read scaling, in float64 and in its order: multiply, then add (two roundings, no FMA). */
-template <typename S>
+template<typename S>
 void
 ScaleElements(const S * input, double * output, std::size_t count, double slope, double intercept)
 {
@@ -221,7 +222,7 @@ ScaleElements(const S * input, double * output, std::size_t count, double slope,
   }
 }
 
-template <typename T>
+template<typename T>
 std::string
 DescribeValue(const void * elements, std::size_t index)
 {
@@ -244,8 +245,8 @@ class AtomicOutputFile
 {
 public:
   AtomicOutputFile(const std::string & path, bool force)
-    : m_Path(path)
-    , m_Force(force)
+      : m_Path(path)
+      , m_Force(force)
   {
     const std::size_t slash = path.find_last_of('/');
     const std::string directory = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
@@ -349,9 +350,9 @@ class ChunkConverter
 {
 public:
   ChunkConverter(const VolumeSource & source, const TargetType & target, bool allowLossy)
-    : m_Source(source)
-    , m_Target(target)
-    , m_AllowLossy(allowLossy)
+      : m_Source(source)
+      , m_Target(target)
+      , m_AllowLossy(allowLossy)
   {}
 
   /** Converts `elementCount` elements of `input`; the result is in `output` (interleaved as the input). */
@@ -366,8 +367,7 @@ public:
       m_Scaled.resize(elementCount);
       Dispatch(valueType, [&](auto stored) {
         using S = decltype(stored);
-        ScaleElements(static_cast<const S *>(input), m_Scaled.data(), elementCount, m_Source.slope,
-                      m_Source.intercept);
+        ScaleElements(static_cast<const S *>(input), m_Scaled.data(), elementCount, m_Source.slope, m_Source.intercept);
       });
       values = m_Scaled.data();
       valueType = ElementType::Float64;
@@ -376,14 +376,14 @@ public:
       using S = decltype(sourceValue);
       Dispatch(m_Target.element, [&](auto targetValue) {
         using T = decltype(targetValue);
-        const std::size_t failed = ConvertElements(static_cast<const S *>(values),
-                                                   reinterpret_cast<T *>(output.data()), elementCount, m_AllowLossy);
+        const std::size_t failed = ConvertElements(
+          static_cast<const S *>(values), reinterpret_cast<T *>(output.data()), elementCount, m_AllowLossy);
         if (failed != elementCount)
         {
-          throw Error(m_Source.fileName, "converting to " + ElementTypeName(m_Target.element) +
-                                           " would change values (element " + std::to_string(firstElement + failed) +
-                                           " is " + DescribeValue<S>(values, failed) +
-                                           "); choose another --dtype or pass --allow-lossy");
+          throw Error(m_Source.fileName,
+                      "converting to " + ElementTypeName(m_Target.element) + " would change values (element " +
+                        std::to_string(firstElement + failed) + " is " + DescribeValue<S>(values, failed) +
+                        "); choose another --dtype or pass --allow-lossy");
         }
       });
     });
@@ -402,8 +402,8 @@ std::unique_ptr<AtomicOutputFile>
 WriteAffine(const VolumeSource & source, const ConversionOptions & options)
 {
   auto              file = std::make_unique<AtomicOutputFile>(options.affineOutput, options.force);
-  const std::string header = itk::nibridge::MakeNpyHeader(
-    itk::nibridge::NpyDescrFor(itk::IOComponentEnum::DOUBLE), false, { 4, 4 });
+  const std::string header =
+    itk::nibridge::MakeNpyHeader(itk::nibridge::NpyDescrFor(itk::IOComponentEnum::DOUBLE), false, { 4, 4 });
   file->WriteAt(header.data(), header.size(), 0);
   file->WriteAt(source.affine.data(), sizeof(source.affine), header.size());
   return file;
@@ -488,7 +488,8 @@ Convert(const ConversionOptions & options)
         for (std::uint64_t voxel = 0; voxel < count; ++voxel)
         {
           std::memcpy(plane.data() + voxel * targetSize,
-                      converted.data() + (voxel * source->components + component) * targetSize, targetSize);
+                      converted.data() + (voxel * source->components + component) * targetSize,
+                      targetSize);
         }
         file.WriteAt(plane.data(), plane.size(), header.size() + (component * voxelCount + firstVoxel) * targetSize);
       }

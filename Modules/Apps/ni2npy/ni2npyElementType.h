@@ -32,11 +32,18 @@ enum class ElementType
 };
 
 /** The C++ types behind ElementType, in the same order: the type list every dispatch folds over. */
-using ElementTypeList =
-  std::tuple<std::int8_t, std::uint8_t, std::int16_t, std::uint16_t, std::int32_t, std::uint32_t, std::int64_t,
-             std::uint64_t, float, double>;
+using ElementTypeList = std::tuple<std::int8_t,
+                                   std::uint8_t,
+                                   std::int16_t,
+                                   std::uint16_t,
+                                   std::int32_t,
+                                   std::uint32_t,
+                                   std::int64_t,
+                                   std::uint64_t,
+                                   float,
+                                   double>;
 
-template <typename T>
+template<typename T>
 constexpr ElementType
 ElementTypeOf()
 {
@@ -58,7 +65,7 @@ ElementTypeOf()
 
 namespace detail
 {
-template <typename Function, typename... Types>
+template<typename Function, typename... Types>
 void
 DispatchOver(ElementType type, Function && function, std::tuple<Types...> *)
 {
@@ -71,7 +78,7 @@ DispatchOver(ElementType type, Function && function, std::tuple<Types...> *)
 } // namespace detail
 
 /** Calls `function(T{})` with the C++ type T of `type`. */
-template <typename Function>
+template<typename Function>
 void
 Dispatch(ElementType type, Function && function)
 {

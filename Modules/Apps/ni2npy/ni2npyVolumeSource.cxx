@@ -30,7 +30,7 @@ Error(const std::string & fileName, const std::string & reason)
   return std::runtime_error("\"" + fileName + "\": " + reason);
 }
 
-template <typename T>
+template<typename T>
 T
 CheckedProduct(const std::vector<std::uint64_t> & values, const std::string & fileName)
 {
@@ -62,8 +62,8 @@ class DataStream
 {
 public:
   DataStream(const std::string & ownerName, const std::string & dataFileName, std::uint64_t offset)
-    : m_OwnerName(ownerName)
-    , m_DataFileName(dataFileName)
+      : m_OwnerName(ownerName)
+      , m_DataFileName(dataFileName)
   {
     m_File = gzopen(dataFileName.c_str(), "rb"); // reads plain files as they are, too
     if (m_File == nullptr)
@@ -127,8 +127,9 @@ private:
     const char * message = gzerror(m_File, &errorNumber);
     if (errorNumber == Z_OK || errorNumber == Z_BUF_ERROR)
     {
-      throw Error(m_OwnerName, "the image data in \"" + m_DataFileName + "\" is truncated after " +
-                                 std::to_string(position) + " bytes");
+      throw Error(m_OwnerName,
+                  "the image data in \"" + m_DataFileName + "\" is truncated after " + std::to_string(position) +
+                    " bytes");
     }
     throw Error(m_OwnerName, "the image data in \"" + m_DataFileName + "\" is corrupt: " + message);
   }
@@ -185,8 +186,8 @@ public:
     }
     if (headerSize != 348 && headerSize != 0x5C010000)
     {
-      throw Error(name, "not a NIfTI-1 or Analyze file: the header size field is " + std::to_string(headerSize) +
-                          ", not 348");
+      throw Error(
+        name, "not a NIfTI-1 or Analyze file: the header size field is " + std::to_string(headerSize) + ", not 348");
     }
     int              swapped = 0;
     nifti_1_header * header = nifti_read_header(name.c_str(), &swapped, 1);
@@ -335,8 +336,9 @@ private:
         components = 4;
         break;
       default:
-        throw Error(fileName, std::string("NIfTI datatype ") + std::to_string(datatype) + " (" +
-                                nifti_datatype_string(datatype) + ") is not supported");
+        throw Error(fileName,
+                    std::string("NIfTI datatype ") + std::to_string(datatype) + " (" + nifti_datatype_string(datatype) +
+                      ") is not supported");
     }
   }
 
@@ -410,10 +412,10 @@ private:
   }
 
   std::unique_ptr<DataStream> m_Data;
-  std::string   m_ImageFileName;
-  std::int64_t  m_DataOffset = 0;
-  bool          m_SwapElements = false;
-  std::uint64_t m_BytesRead = 0;
+  std::string                 m_ImageFileName;
+  std::int64_t                m_DataOffset = 0;
+  bool                        m_SwapElements = false;
+  std::uint64_t               m_BytesRead = 0;
 };
 
 /** Every other format ITK 5.2 reads, through its ImageIO factory: the whole image is read once,
@@ -422,7 +424,7 @@ class ITKVolumeSource final : public VolumeSource
 {
 public:
   ITKVolumeSource(const std::string & name, itk::ImageIOBase * imageIO)
-    : m_ImageIO(imageIO)
+      : m_ImageIO(imageIO)
   {
     fileName = name;
     m_ImageIO->SetFileName(name);
@@ -431,9 +433,9 @@ public:
 
     if (!ElementTypeFromITK(m_ImageIO->GetComponentType(), storedType))
     {
-      throw Error(name, std::string("ITK component type ") +
-                          itk::ImageIOBase::GetComponentTypeAsString(m_ImageIO->GetComponentType()) +
-                          " is not supported");
+      throw Error(name,
+                  std::string("ITK component type ") +
+                    itk::ImageIOBase::GetComponentTypeAsString(m_ImageIO->GetComponentType()) + " is not supported");
     }
     const unsigned int dimension = m_ImageIO->GetNumberOfDimensions();
     if (dimension < 1)

@@ -31,16 +31,16 @@ class VolumeSource
 public:
   virtual ~VolumeSource() = default;
 
-  std::string                       fileName;
-  std::vector<std::uint64_t>        shape;
-  unsigned int                      components = 1; // interleaved components per voxel (complex: 1)
-  ElementType                       storedType = ElementType::Float64;
-  bool                              complex = false; // each element is a (real, imaginary) pair of storedType
-  bool                              scaled = false;
-  double                            slope = 1.0;
-  double                            intercept = 0.0;
-  itk::nibridge::AffineMatrix       affine{};
-  std::string                       readerName; // which reader decoded the file, for messages and --verbose
+  std::string                 fileName;
+  std::vector<std::uint64_t>  shape;
+  unsigned int                components = 1; // interleaved components per voxel (complex: 1)
+  ElementType                 storedType = ElementType::Float64;
+  bool                        complex = false; // each element is a (real, imaginary) pair of storedType
+  bool                        scaled = false;
+  double                      slope = 1.0;
+  double                      intercept = 0.0;
+  itk::nibridge::AffineMatrix affine{};
+  std::string                 readerName; // which reader decoded the file, for messages and --verbose
 
   /** Bytes of one voxel as delivered: components x (complex ? 2 : 1) x element size. */
   std::size_t

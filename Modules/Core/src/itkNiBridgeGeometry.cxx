@@ -180,10 +180,10 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
   {
     // A 2D ITK image lives in the x-y plane; an in-plane affine has no z part in its i, j columns
     // and no i, j part in its k column. Anything else needs a 3D image with one slice.
-    if (affine[2][0] != 0.0 || affine[2][1] != 0.0 || affine[0][2] != 0.0 || affine[1][2] != 0.0 ||
-        affine[2][3] != 0.0)
+    if (affine[2][0] != 0.0 || affine[2][1] != 0.0 || affine[0][2] != 0.0 || affine[1][2] != 0.0 || affine[2][3] != 0.0)
     {
-      itkGenericExceptionMacro(<< what << ": the affine places the 2D image outside the x-y plane, which a 2D ITK "
+      itkGenericExceptionMacro(<< what
+                               << ": the affine places the 2D image outside the x-y plane, which a 2D ITK "
                                   "image cannot hold; read it as a 3D image with one slice: "
                                << FormatAffine(affine));
     }
@@ -202,7 +202,8 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
     geometry.spacing[column] = spacing;
     for (unsigned int row = 0; row < spatial; ++row)
     {
-      geometry.direction[row][column] = DirectionElementThatRoundTrips(RasToLpsSign[row] * affine[row][column], spacing);
+      geometry.direction[row][column] =
+        DirectionElementThatRoundTrips(RasToLpsSign[row] * affine[row][column], spacing);
     }
   }
   for (unsigned int row = 0; row < spatial; ++row)
