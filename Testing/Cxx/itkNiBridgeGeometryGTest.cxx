@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <random>
 
@@ -87,6 +89,18 @@ RandomAffine(std::mt19937_64 & generator, bool withShear)
   }
   affine[3] = { 0.0, 0.0, 0.0, 1.0 };
   return affine;
+}
+
+/** Distance in units in the last place of the larger element (0 when equal). */
+double
+UlpDistance(double expected, double actual)
+{
+  if (expected == actual)
+  {
+    return 0.0;
+  }
+  const double scale = std::max(std::abs(expected), std::abs(actual));
+  return std::abs(expected - actual) / (std::nextafter(scale, 2 * scale + 1) - scale);
 }
 
 void
@@ -191,6 +205,36 @@ TEST(NiBridgeGeometry, ShearedAffinesKeepTheirShearAndRoundTripBitForBit)
     EXPECT_GT(std::abs(dot), 1e-6) << "the shear must stay in the direction matrix";
     ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
   }
+}
+
+TEST(NiBridgeGeometry, ComputedInverseIsWithinTwoUlpsWithoutTheSourceAffine)
+{
+  std::mt19937_64 generator(5);
+  for (int trial = 0; trial < 2000; ++trial)
+  {
+    const AffineMatrix affine = RandomAffine(generator, trial % 2 == 0);
+    ImageGeometry      geometry = GeometryFromRASAffine(affine, 3);
+    geometry.sourceAffine.reset();
+    const AffineMatrix computed = RASAffineFromGeometry(geometry);
+    for (unsigned int row = 0; row < 4; ++row)
+    {
+      for (unsigned int column = 0; column < 4; ++column)
+      {
+        EXPECT_LE(UlpDistance(affine[row][column], computed[row][column]), 2.0) << "(" << row << ", " << column << ")";
+      }
+    }
+  }
+}
+
+TEST(NiBridgeGeometry, AnEditedGeometryIsConvertedNotAnsweredWithItsStaleSourceAffine)
+{
+  const AffineMatrix affine = MakeAffine({ { 2, 0, 0, 10 }, { 0, 3, 0, 20 }, { 0, 0, 4, 30 } });
+  ImageGeometry      geometry = GeometryFromRASAffine(affine, 3);
+  geometry.spacing[0] = 2.5;
+  geometry.origin[2] = 31.0;
+  const AffineMatrix edited = RASAffineFromGeometry(geometry);
+  EXPECT_EQ(edited[0][0], 2.5);
+  EXPECT_EQ(edited[2][3], 31.0);
 }
 
 TEST(NiBridgeGeometry, ExtraAxesKeepTheirSpacingAndStayOutOfTheAffine)

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct NiBridgeCore_EXPORT ImageGeometry
   std::vector<double>              spacing;
   std::vector<double>              origin;
   std::vector<std::vector<double>> direction;
+
+  /** The RAS+ affine this geometry was made from, if any. Direction x spacing in double arithmetic
+   * cannot reproduce every bit of every affine (for about half of random oblique affines one
+   * element comes back 1 ulp off), so RASAffineFromGeometry returns this affine unchanged while
+   * the geometry still agrees with it to within rounding; a geometry edited since is converted. */
+  std::optional<AffineMatrix> sourceAffine;
 
   /** The identity geometry of the given dimension: unit spacing, zero origin. */
   static ImageGeometry
@@ -67,7 +74,8 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
                       const std::string &         what = "affine");
 
 /** Converts an ITK geometry back to the nibabel RAS+ affine of its first three axes.
- * For a 2D image the k column is (0, 0, 1). Exact inverse of GeometryFromRASAffine.
+ * For a 2D image the k column is (0, 0, 1). The exact inverse of GeometryFromRASAffine: the
+ * geometry's `sourceAffine` when it still agrees; otherwise computed, within 2 ulps per element.
  * Throws `itk::ExceptionObject` for non-finite values or a singular spatial direction.
  */
 NiBridgeCore_EXPORT AffineMatrix

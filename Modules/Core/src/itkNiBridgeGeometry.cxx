@@ -8,6 +8,7 @@
 
 #include "itkMacro.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -90,6 +91,25 @@ DirectionElementThatRoundTrips(double matrixElement, double spacing)
     }
   }
   return quotient;
+}
+
+/** True if every element of the two affines is the same to within a few ulps. */
+bool
+AgreeToRounding(const AffineMatrix & first, const AffineMatrix & second)
+{
+  constexpr double tolerance = 4.0 * std::numeric_limits<double>::epsilon();
+  for (unsigned int row = 0; row < 4; ++row)
+  {
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      const double a = first[row][column], b = second[row][column];
+      if (std::abs(a - b) > tolerance * std::max(std::abs(a), std::abs(b)))
+      {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 std::string
@@ -210,6 +230,7 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
   {
     geometry.origin[row] = RasToLpsSign[row] * affine[row][3];
   }
+  geometry.sourceAffine = affine;
   for (unsigned int axis = spatial; axis < dimension; ++axis)
   {
     const unsigned int extraIndex = axis - spatial;
@@ -276,6 +297,10 @@ RASAffineFromGeometry(const ImageGeometry & geometry, const std::string & what)
       affine[row][column] = RasToLpsSign[row] * (geometry.direction[row][column] * geometry.spacing[column]);
     }
     affine[row][3] = RasToLpsSign[row] * geometry.origin[row];
+  }
+  if (geometry.sourceAffine && AgreeToRounding(*geometry.sourceAffine, affine))
+  {
+    return *geometry.sourceAffine;
   }
   return affine;
 }
