@@ -160,8 +160,9 @@ ReadRawHeaderBytes(const std::string & name, std::size_t count)
 }
 
 /** NIfTI-1 (.nii, .nii.gz, .hdr/.img pairs) and Analyze 7.5, through the NIfTI reference library
- * (the one ITK's NiftiImageIO wraps), with nibabel's affine and scaling. ITK's own reader applies
- * the scaling in float32 and refuses sheared affines; nibabel does neither. */
+ * (the one ITK's NiftiImageIO wraps), with nibabel's affine and scaling. ITK's own reader returns
+ * scaled data as float32, picks the qform over most sforms and refuses sheared affines; nibabel
+ * does none of these. */
 class NiftiVolumeSource final : public VolumeSource
 {
 public:

@@ -30,16 +30,16 @@ namespace nibridge
  */
 struct NiBridgeCore_EXPORT NpyHeader
 {
-  std::string                descr;         // the dtype string as written, e.g. "<f8"
+  std::string                descr; // the dtype string as written, e.g. "<f8"
   bool                       fortranOrder = false;
   std::vector<std::uint64_t> shape;
   IOComponentEnum            componentType = IOComponentEnum::UNKNOWNCOMPONENTTYPE;
   bool                       complex = false;
-  bool                       halfFloat = false;   // float16 on disk, read as float32
-  bool                       bigEndian = false;   // the data bytes are big-endian
-  std::size_t                itemSize = 0;        // bytes of one element on disk
+  bool                       halfFloat = false; // float16 on disk, read as float32
+  bool                       bigEndian = false; // the data bytes are big-endian
+  std::size_t                itemSize = 0;      // bytes of one element on disk
   unsigned int               majorVersion = 1;
-  std::uint64_t              dataOffset = 0;      // bytes before the data
+  std::uint64_t              dataOffset = 0; // bytes before the data
 
   /** Number of elements: the product of the shape (1 for a 0-d array). */
   std::uint64_t
@@ -56,7 +56,7 @@ ReadNpyHeader(std::istream & stream, const std::string & fileName);
  * (e.g. "<f8"); `complex` asks for complex64/complex128 from FLOAT/DOUBLE.
  * Throws for a type .npy cannot hold. */
 NiBridgeCore_EXPORT std::string
-NpyDescrFor(IOComponentEnum componentType, bool complex = false);
+                    NpyDescrFor(IOComponentEnum componentType, bool complex = false);
 
 /** The complete header bytes (magic, version, dictionary, padding to a multiple of 64) for a
  * file with the given dtype string, memory order and shape; the smallest version that fits. */
@@ -66,10 +66,10 @@ MakeNpyHeader(const std::string & descr, bool fortranOrder, const std::vector<st
 /** The same header in the given format version (1, 2 or 3), as `np.lib.format.write_array(...,
  * version=(majorVersion, 0))` writes it. Throws if the header does not fit that version. */
 NiBridgeCore_EXPORT std::string
-MakeNpyHeader(const std::string &                 descr,
-              bool                                fortranOrder,
-              const std::vector<std::uint64_t> & shape,
-              unsigned int                        majorVersion);
+                    MakeNpyHeader(const std::string &                descr,
+                                  bool                               fortranOrder,
+                                  const std::vector<std::uint64_t> & shape,
+                                  unsigned int                       majorVersion);
 
 } // namespace nibridge
 } // namespace itk
