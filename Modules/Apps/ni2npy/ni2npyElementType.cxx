@@ -69,48 +69,24 @@ ElementTypeFromName(const std::string & name, ElementType & type)
 bool
 ElementTypeFromITK(itk::IOComponentEnum componentType, ElementType & type)
 {
-  // ITK names C types (char, long, ...): classify them by size and signedness.
-  switch (componentType)
+  // ITK names C types; long and unsigned long are the only ones whose size varies by platform.
+  if (componentType == itk::IOComponentEnum::LONG)
   {
-    case itk::IOComponentEnum::CHAR:
-      type = ElementType::Int8;
-      return true;
-    case itk::IOComponentEnum::UCHAR:
-      type = ElementType::UInt8;
-      return true;
-    case itk::IOComponentEnum::SHORT:
-      type = ElementType::Int16;
-      return true;
-    case itk::IOComponentEnum::USHORT:
-      type = ElementType::UInt16;
-      return true;
-    case itk::IOComponentEnum::INT:
-      type = ElementType::Int32;
-      return true;
-    case itk::IOComponentEnum::UINT:
-      type = ElementType::UInt32;
-      return true;
-    case itk::IOComponentEnum::LONG:
-      type = sizeof(long) == 8 ? ElementType::Int64 : ElementType::Int32;
-      return true;
-    case itk::IOComponentEnum::ULONG:
-      type = sizeof(unsigned long) == 8 ? ElementType::UInt64 : ElementType::UInt32;
-      return true;
-    case itk::IOComponentEnum::LONGLONG:
-      type = ElementType::Int64;
-      return true;
-    case itk::IOComponentEnum::ULONGLONG:
-      type = ElementType::UInt64;
-      return true;
-    case itk::IOComponentEnum::FLOAT:
-      type = ElementType::Float32;
-      return true;
-    case itk::IOComponentEnum::DOUBLE:
-      type = ElementType::Float64;
-      return true;
-    default:
-      return false;
+    componentType = sizeof(long) == 8 ? itk::IOComponentEnum::LONGLONG : itk::IOComponentEnum::INT;
   }
+  else if (componentType == itk::IOComponentEnum::ULONG)
+  {
+    componentType = sizeof(unsigned long) == 8 ? itk::IOComponentEnum::ULONGLONG : itk::IOComponentEnum::UINT;
+  }
+  for (const auto & info : ElementTypeTable)
+  {
+    if (info.itkType == componentType)
+    {
+      type = info.type;
+      return true;
+    }
+  }
+  return false;
 }
 
 itk::IOComponentEnum

@@ -71,6 +71,10 @@ NiBridgeCore_EXPORT std::string
                                   const std::vector<std::uint64_t> & shape,
                                   unsigned int                       majorVersion);
 
+/** The shape as Python writes a tuple: "(3, 4)", "(5,)", "()". */
+NiBridgeCore_EXPORT std::string
+                    NpyShapeRepr(const std::vector<std::uint64_t> & shape);
+
 } // namespace nibridge
 } // namespace itk
 

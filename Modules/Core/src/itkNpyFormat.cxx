@@ -572,17 +572,6 @@ ParseDescr(NpyHeader & header, const std::string & fileName)
   }
 }
 
-std::string
-ShapeRepr(const std::vector<std::uint64_t> & shape)
-{
-  std::string repr = "(";
-  for (std::size_t axis = 0; axis < shape.size(); ++axis)
-  {
-    repr += (axis == 0 ? "" : ", ") + std::to_string(shape[axis]);
-  }
-  return repr + (shape.size() == 1 ? ",)" : ")");
-}
-
 void
 ParseShape(NpyHeader & header, const PythonLiteral & literal, const std::string & fileName)
 {
@@ -647,7 +636,7 @@ CheckByteSize(const NpyHeader & header, const std::string & fileName)
       {
         return;
       }
-      ThrowNpyError(fileName, "shape " + ShapeRepr(header.shape) + ": the number of elements overflows 64 bits");
+      ThrowNpyError(fileName, "shape " + NpyShapeRepr(header.shape) + ": the number of elements overflows 64 bits");
     }
     numberOfElements *= extent;
   }
@@ -659,7 +648,7 @@ CheckByteSize(const NpyHeader & header, const std::string & fileName)
   if (memoryItemSize != 0 && numberOfElements > maximumBytes / memoryItemSize)
   {
     ThrowNpyError(fileName,
-                  "shape " + ShapeRepr(header.shape) + " of " + std::to_string(memoryItemSize) +
+                  "shape " + NpyShapeRepr(header.shape) + " of " + std::to_string(memoryItemSize) +
                     "-byte elements: the byte size overflows what this machine can address");
   }
 }
@@ -688,7 +677,7 @@ std::string
 MakeHeaderDictionary(const std::string & descr, bool fortranOrder, const std::vector<std::uint64_t> & shape)
 {
   std::string dictionary = "{'descr': '" + descr + "', 'fortran_order': " + (fortranOrder ? "True" : "False") +
-                           ", 'shape': " + ShapeRepr(shape) + ", }";
+                           ", 'shape': " + NpyShapeRepr(shape) + ", }";
   if (!shape.empty())
   {
     const std::size_t growthAxisDigits = std::to_string(fortranOrder ? shape.back() : shape.front()).size();
@@ -927,6 +916,17 @@ MakeNpyHeader(const std::string &                descr,
                              << majorVersion << ".0");
   }
   return bytes;
+}
+
+std::string
+NpyShapeRepr(const std::vector<std::uint64_t> & shape)
+{
+  std::string repr = "(";
+  for (std::size_t axis = 0; axis < shape.size(); ++axis)
+  {
+    repr += (axis == 0 ? "" : ", ") + std::to_string(shape[axis]);
+  }
+  return repr + (shape.size() == 1 ? ",)" : ")");
 }
 
 } // namespace nibridge

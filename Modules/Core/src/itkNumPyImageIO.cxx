@@ -239,17 +239,6 @@ struct ReadLayout
 };
 
 std::string
-ShapeText(const std::vector<std::uint64_t> & shape)
-{
-  std::string text = "(";
-  for (std::size_t axis = 0; axis < shape.size(); ++axis)
-  {
-    text += (axis == 0 ? "" : ", ") + std::to_string(shape[axis]);
-  }
-  return text + (shape.size() == 1 ? ",)" : ")");
-}
-
-std::string
 RegionText(const ImageIORegion & region)
 {
   std::string index;
@@ -286,12 +275,12 @@ MakeReadLayout(const nibridge::NpyHeader & header, bool trailingAxisIsComponents
   {
     if (extent == 0)
     {
-      itkGenericExceptionMacro(<< Quoted(fileName) << ": the shape " << ShapeText(header.shape)
+      itkGenericExceptionMacro(<< Quoted(fileName) << ": the shape " << nibridge::NpyShapeRepr(header.shape)
                                << " has an empty axis; ITK images cannot be empty");
     }
     if (extent > std::numeric_limits<SizeValueType>::max())
     {
-      itkGenericExceptionMacro(<< Quoted(fileName) << ": the shape " << ShapeText(header.shape)
+      itkGenericExceptionMacro(<< Quoted(fileName) << ": the shape " << nibridge::NpyShapeRepr(header.shape)
                                << " has an axis longer than ITK can index");
     }
   }
@@ -522,7 +511,7 @@ NumPyImageIO::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "TrailingAxisIsComponents: " << (m_TrailingAxisIsComponents ? "On" : "Off") << std::endl;
   os << indent << "NpyHeader: descr " << m_NpyHeader.descr << ", fortran_order "
-     << (m_NpyHeader.fortranOrder ? "True" : "False") << ", shape " << ShapeText(m_NpyHeader.shape)
+     << (m_NpyHeader.fortranOrder ? "True" : "False") << ", shape " << nibridge::NpyShapeRepr(m_NpyHeader.shape)
      << ", component type " << ImageIOBase::GetComponentTypeAsString(m_NpyHeader.componentType) << ", complex "
      << (m_NpyHeader.complex ? "yes" : "no") << ", float16 " << (m_NpyHeader.halfFloat ? "yes" : "no") << ", "
      << (m_NpyHeader.bigEndian ? "big" : "little") << "-endian, item size " << m_NpyHeader.itemSize << ", version "
@@ -653,7 +642,7 @@ NumPyImageIO::Read(void * buffer)
     if (index < 0 || size == 0 || static_cast<std::uint64_t>(index) + size > extent)
     {
       itkExceptionMacro(<< Quoted(m_FileName) << ": the requested region " << RegionText(m_IORegion)
-                        << " lies outside the image of size " << ShapeText(layout.dimensions));
+                        << " lies outside the image of size " << nibridge::NpyShapeRepr(layout.dimensions));
     }
     if (axis < numberOfDimensions)
     {
@@ -802,7 +791,8 @@ NumPyImageIO::Write(const void * buffer)
   }
   if (plan.numberOfPixels == 0)
   {
-    itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write an empty image of size " << ShapeText(plan.shape));
+    itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write an empty image of size "
+                      << nibridge::NpyShapeRepr(plan.shape));
   }
   const ImageIORegion & region = m_IORegion;
   if (region.GetNumberOfPixels() != 0 && region.GetNumberOfPixels() != plan.numberOfPixels)
