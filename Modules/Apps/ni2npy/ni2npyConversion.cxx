@@ -7,13 +7,13 @@
 #include "ni2npyConversion.h"
 
 #include "ni2npyVolumeSource.h"
+#include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNpyFormat.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <future>
 #include <iostream>
 #include <limits>
@@ -21,7 +21,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace ni2npy
 {
@@ -240,90 +239,6 @@ DescribeValue(const void * elements, std::size_t index)
   return text.str();
 }
 
-/** A temporary file beside the output, renamed into place by Commit and removed otherwise. */
-class AtomicOutputFile
-{
-public:
-  AtomicOutputFile(const std::string & path, bool force)
-      : m_Path(path)
-      , m_Force(force)
-  {
-    const std::size_t slash = path.find_last_of('/');
-    const std::string directory = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    std::string       pattern = directory + "/." + base + ".ni2npy-XXXXXX";
-    m_Descriptor = mkstemp(pattern.data());
-    if (m_Descriptor < 0)
-    {
-      throw Error(path, std::string("cannot create a temporary file in its directory: ") + std::strerror(errno));
-    }
-    m_TemporaryPath = pattern;
-    const mode_t mask = umask(0);
-    umask(mask);
-    fchmod(m_Descriptor, 0666 & ~mask); // as np.save would create it
-  }
-
-  ~AtomicOutputFile()
-  {
-    if (m_Descriptor >= 0)
-    {
-      close(m_Descriptor);
-    }
-    if (!m_Committed)
-    {
-      unlink(m_TemporaryPath.c_str());
-    }
-  }
-
-  void
-  WriteAt(const void * data, std::size_t bytes, std::uint64_t offset)
-  {
-    const auto * cursor = static_cast<const char *>(data);
-    while (bytes > 0)
-    {
-      const ssize_t written = pwrite(m_Descriptor, cursor, bytes, static_cast<off_t>(offset));
-      if (written < 0)
-      {
-        if (errno == EINTR)
-        {
-          continue;
-        }
-        throw Error(m_Path, std::string("write failed: ") + std::strerror(errno));
-      }
-      cursor += written;
-      bytes -= static_cast<std::size_t>(written);
-      offset += static_cast<std::uint64_t>(written);
-    }
-  }
-
-  void
-  Commit()
-  {
-    if (close(m_Descriptor) != 0)
-    {
-      m_Descriptor = -1;
-      throw Error(m_Path, std::string("write failed: ") + std::strerror(errno));
-    }
-    m_Descriptor = -1;
-    if (!m_Force && access(m_Path.c_str(), F_OK) == 0)
-    {
-      throw Error(m_Path, "the output appeared while converting; not overwritten (use --force)");
-    }
-    if (std::rename(m_TemporaryPath.c_str(), m_Path.c_str()) != 0)
-    {
-      throw Error(m_Path, std::string("cannot move the finished file into place: ") + std::strerror(errno));
-    }
-    m_Committed = true;
-  }
-
-private:
-  std::string m_Path;
-  std::string m_TemporaryPath;
-  bool        m_Force;
-  int         m_Descriptor = -1;
-  bool        m_Committed = false;
-};
-
 void
 RefuseExistingOutput(const std::string & path, bool force)
 {
@@ -398,14 +313,14 @@ private:
 
 /** Writes the 4x4 RAS+ affine (float64, C order, as nibabel's `img.affine`) to a temporary file,
  * left for the caller to commit once the image itself is in place. */
-std::unique_ptr<AtomicOutputFile>
+std::unique_ptr<itk::nibridge::AtomicFileWriter>
 WriteAffine(const VolumeSource & source, const ConversionOptions & options)
 {
-  auto              file = std::make_unique<AtomicOutputFile>(options.affineOutput, options.force);
+  auto              file = std::make_unique<itk::nibridge::AtomicFileWriter>(options.affineOutput);
   const std::string header =
     itk::nibridge::MakeNpyHeader(itk::nibridge::NpyDescrFor(itk::IOComponentEnum::DOUBLE), false, { 4, 4 });
-  file->WriteAt(header.data(), header.size(), 0);
-  file->WriteAt(source.affine.data(), sizeof(source.affine), header.size());
+  file->Write(header.data(), header.size());
+  file->Write(source.affine.data(), sizeof(source.affine));
   return file;
 }
 } // namespace
@@ -443,8 +358,8 @@ Convert(const ConversionOptions & options)
               << ElementTypeName(target.element) << '\n';
   }
 
-  AtomicOutputFile  file(options.output, options.force);
-  const std::string header = itk::nibridge::MakeNpyHeader(
+  itk::nibridge::AtomicFileWriter file(options.output);
+  const std::string               header = itk::nibridge::MakeNpyHeader(
     itk::nibridge::NpyDescrFor(ITKComponentTypeOf(target.element), target.complex), true, shape);
   file.WriteAt(header.data(), header.size(), 0);
 
@@ -497,15 +412,15 @@ Convert(const ConversionOptions & options)
     firstVoxel = nextFirst;
     current = 1 - current;
   }
-  std::unique_ptr<AtomicOutputFile> affineFile;
+  std::unique_ptr<itk::nibridge::AtomicFileWriter> affineFile;
   if (!options.affineOutput.empty())
   {
     affineFile = WriteAffine(*source, options);
   }
-  file.Commit();
+  file.Commit(options.force);
   if (affineFile)
   {
-    affineFile->Commit();
+    affineFile->Commit(options.force);
   }
 }
 

@@ -6,12 +6,13 @@
  *=========================================================================*/
 #include "itkNumPyImageIO.h"
 
+#include "itkNiBridgeAtomicFileWriter.h"
+
 #include "itkByteSwapper.h"
 #include "itkMetaDataObject.h"
 #include "itksys/SystemTools.hxx"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -439,58 +440,6 @@ struct WritePlan
   std::uint64_t              numberOfPixels = 1;
 };
 
-/** A file that is deleted when the guard goes away, unless released: no temporary file survives a failed write. */
-class TemporaryFileGuard
-{
-public:
-  explicit TemporaryFileGuard(std::string fileName)
-      : m_FileName(std::move(fileName))
-  {}
-  ~TemporaryFileGuard()
-  {
-    if (!m_FileName.empty())
-    {
-      std::error_code ignored;
-      std::filesystem::remove(m_FileName, ignored);
-    }
-  }
-  TemporaryFileGuard(const TemporaryFileGuard &) = delete;
-  TemporaryFileGuard &
-  operator=(const TemporaryFileGuard &) = delete;
-
-  void
-  Release()
-  {
-    m_FileName.clear();
-  }
-
-private:
-  std::string m_FileName;
-};
-
-std::string
-MakeTemporaryFileName(const std::string & target)
-{
-  static std::atomic<unsigned long> counter{ 0 };
-#ifdef _WIN32
-  const long processId = _getpid();
-#else
-  const long processId = static_cast<long>(getpid());
-#endif
-  return target + ".tmp-" + std::to_string(processId) + "-" + std::to_string(counter++);
-}
-
-void
-WriteExactly(std::ostream & file, const char * source, std::uint64_t count)
-{
-  while (count > 0 && file)
-  {
-    const std::uint64_t piece = std::min(count, MaximumTransferBytes);
-    file.write(source, static_cast<std::streamsize>(piece));
-    source += piece;
-    count -= piece;
-  }
-}
 } // namespace
 
 NumPyImageIO::NumPyImageIO()
@@ -801,79 +750,50 @@ NumPyImageIO::Write(const void * buffer)
                       << ": .npy files are written whole (no streamed or pasted writes)");
   }
 
-  const std::string  header = nibridge::MakeNpyHeader(plan.descr, true, plan.shape);
-  const std::string  temporaryFileName = MakeTemporaryFileName(m_FileName);
-  TemporaryFileGuard temporaryFile(temporaryFileName);
-  {
-    std::ofstream file(temporaryFileName, std::ios::out | std::ios::binary | std::ios::trunc);
-    if (!file)
-    {
-      itkExceptionMacro(<< Quoted(m_FileName) << ": cannot create the temporary file " << Quoted(temporaryFileName)
-                        << ": " << LastSystemError());
-    }
-    file.write(header.data(), static_cast<std::streamsize>(header.size()));
+  const std::string          header = nibridge::MakeNpyHeader(plan.descr, true, plan.shape);
+  nibridge::AtomicFileWriter file(m_FileName);
+  file.Write(header.data(), header.size());
 
-    const auto *        source = static_cast<const char *>(buffer);
-    const std::size_t   pixelBytes = plan.componentBytes * plan.numberOfComponents;
-    const std::uint64_t imageBytes = plan.numberOfPixels * pixelBytes;
-    if (!plan.planarize && !plan.booleans)
+  const auto *        source = static_cast<const char *>(buffer);
+  const std::size_t   pixelBytes = plan.componentBytes * plan.numberOfComponents;
+  const std::uint64_t imageBytes = plan.numberOfPixels * pixelBytes;
+  if (!plan.planarize && !plan.booleans)
+  {
+    file.Write(source, imageBytes); // the ITK buffer is the Fortran-order array
+  }
+  else
+  {
+    // Components become the slowest axis: one pass per component, a cache-sized chunk at a time.
+    const std::size_t  chunkPixels = std::max<std::size_t>(1, ConversionChunkBytes / plan.componentBytes);
+    std::vector<char>  chunk(static_cast<std::size_t>(std::min<std::uint64_t>(chunkPixels, plan.numberOfPixels)) *
+                            plan.componentBytes);
+    const unsigned int numberOfPlanes = plan.planarize ? plan.numberOfComponents : 1;
+    const unsigned int componentsPerPlane = plan.planarize ? 1 : plan.numberOfComponents;
+    for (unsigned int component = 0; component < numberOfPlanes; ++component)
     {
-      WriteExactly(file, source, imageBytes); // the ITK buffer is the Fortran-order array
-    }
-    else
-    {
-      // Components become the slowest axis: one pass per component, a cache-sized chunk at a time.
-      const std::size_t  chunkPixels = std::max<std::size_t>(1, ConversionChunkBytes / plan.componentBytes);
-      std::vector<char>  chunk(static_cast<std::size_t>(std::min<std::uint64_t>(chunkPixels, plan.numberOfPixels)) *
-                              plan.componentBytes);
-      const unsigned int numberOfPlanes = plan.planarize ? plan.numberOfComponents : 1;
-      const unsigned int componentsPerPlane = plan.planarize ? 1 : plan.numberOfComponents;
-      for (unsigned int component = 0; component < numberOfPlanes && file; ++component)
+      for (std::uint64_t done = 0; done < plan.numberOfPixels; done += chunkPixels)
       {
-        for (std::uint64_t done = 0; done < plan.numberOfPixels && file; done += chunkPixels)
+        const auto pixels = static_cast<std::size_t>(std::min<std::uint64_t>(chunkPixels, plan.numberOfPixels - done));
+        const std::size_t elements = pixels * componentsPerPlane;
+        const char *      chunkSource = source + done * pixelBytes + component * plan.componentBytes;
+        if (plan.planarize)
         {
-          const auto pixels =
-            static_cast<std::size_t>(std::min<std::uint64_t>(chunkPixels, plan.numberOfPixels - done));
-          const std::size_t elements = pixels * componentsPerPlane;
-          const char *      chunkSource = source + done * pixelBytes + component * plan.componentBytes;
-          if (plan.planarize)
-          {
-            Gather(chunkSource, pixelBytes, chunk.data(), pixels, plan.componentBytes);
-          }
-          else
-          {
-            chunk.resize(elements * plan.componentBytes);
-            std::memcpy(chunk.data(), chunkSource, elements * plan.componentBytes);
-          }
-          if (plan.booleans)
-          {
-            NormalizeBooleans(chunk.data(), elements);
-          }
-          WriteExactly(file, chunk.data(), elements * plan.componentBytes);
+          Gather(chunkSource, pixelBytes, chunk.data(), pixels, plan.componentBytes);
         }
+        else
+        {
+          chunk.resize(elements * plan.componentBytes);
+          std::memcpy(chunk.data(), chunkSource, elements * plan.componentBytes);
+        }
+        if (plan.booleans)
+        {
+          NormalizeBooleans(chunk.data(), elements);
+        }
+        file.Write(chunk.data(), elements * plan.componentBytes);
       }
     }
-    file.flush();
-    if (!file)
-    {
-      itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write the temporary file " << Quoted(temporaryFileName)
-                        << ": " << LastSystemError());
-    }
-    file.close();
-    if (file.fail())
-    {
-      itkExceptionMacro(<< Quoted(m_FileName) << ": cannot close the temporary file " << Quoted(temporaryFileName)
-                        << ": " << LastSystemError());
-    }
   }
-  std::error_code renameError;
-  std::filesystem::rename(temporaryFileName, m_FileName, renameError);
-  if (renameError)
-  {
-    itkExceptionMacro(<< Quoted(m_FileName) << ": cannot rename the temporary file " << Quoted(temporaryFileName)
-                      << " over it: " << renameError.message());
-  }
-  temporaryFile.Release();
+  file.Commit();
 }
 
 } // namespace itk

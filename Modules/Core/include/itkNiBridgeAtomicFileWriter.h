@@ -1,0 +1,74 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgeAtomicFileWriter_h
+#define itkNiBridgeAtomicFileWriter_h
+
+#include "NiBridgeCoreExport.h"
+
+#include <cstdint>
+#include <string>
+
+namespace itk
+{
+namespace nibridge
+{
+/** \class AtomicFileWriter
+ * \brief Writes a file so that it appears whole or not at all.
+ *
+ * The bytes go to a temporary file beside the target ("<target>.tmp-XXXXXX", created with the
+ * permissions a plain new file would get); Commit renames it over the target. If the writer is
+ * destroyed before Commit (an exception, a failed conversion), the temporary file is removed and
+ * the target is untouched. Errors are `itk::ExceptionObject`s naming the target and the reason.
+ * \ingroup NiBridgeCore
+ */
+class NiBridgeCore_EXPORT AtomicFileWriter
+{
+public:
+  /** Creates the temporary file; throws if the target's directory does not take it. */
+  explicit AtomicFileWriter(std::string targetFileName);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter &) = delete;
+  AtomicFileWriter &
+  operator=(const AtomicFileWriter &) = delete;
+
+  /** Appends `byteCount` bytes. */
+  void
+  Write(const void * bytes, std::uint64_t byteCount);
+
+  /** Writes `byteCount` bytes at `offset`, leaving the append position where it was. */
+  void
+  WriteAt(const void * bytes, std::uint64_t byteCount, std::uint64_t offset);
+
+  /** Closes the temporary file and renames it over the target. With `replaceExisting` false an
+   * existing target is kept and the call throws (checked atomically where the system allows). */
+  void
+  Commit(bool replaceExisting = true);
+
+  const std::string &
+  GetTargetFileName() const
+  {
+    return m_TargetFileName;
+  }
+
+  const std::string &
+  GetTemporaryFileName() const
+  {
+    return m_TemporaryFileName;
+  }
+
+private:
+  std::string   m_TargetFileName;
+  std::string   m_TemporaryFileName;
+  int           m_Descriptor = -1;
+  std::uint64_t m_AppendOffset = 0;
+  bool          m_Committed = false;
+};
+
+} // namespace nibridge
+} // namespace itk
+
+#endif

@@ -1,0 +1,133 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeAtomicFileWriter.h"
+
+#include "itkMacro.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace
+{
+using itk::nibridge::AtomicFileWriter;
+
+std::string
+OutputPath(const std::string & name)
+{
+  const std::string directory = std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/AtomicFileWriter";
+  std::filesystem::create_directories(directory);
+  return directory + "/" + name;
+}
+
+std::string
+Contents(const std::string & fileName)
+{
+  std::ifstream      file(fileName, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+void
+Store(const std::string & fileName, const std::string & text)
+{
+  std::ofstream(fileName, std::ios::binary) << text;
+}
+
+/** The names in the directory of `fileName` that start with its name: the file and any temporaries. */
+std::vector<std::string>
+FilesNamedLike(const std::string & fileName)
+{
+  const std::filesystem::path path(fileName);
+  std::vector<std::string>    names;
+  for (const auto & entry : std::filesystem::directory_iterator(path.parent_path()))
+  {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(path.filename().string(), 0) == 0)
+    {
+      names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+} // namespace
+
+TEST(AtomicFileWriter, CommittedFileHasEverythingWrittenAndNoTemporaryIsLeft)
+{
+  const std::string target = OutputPath("committed.bin");
+  std::filesystem::remove(target);
+  {
+    AtomicFileWriter writer(target);
+    EXPECT_FALSE(std::filesystem::exists(target)) << "nothing appears before the commit";
+    writer.Write("hello ", 6);
+    writer.Write("world", 5);
+    writer.WriteAt("W", 1, 6);
+    writer.Commit();
+  }
+  EXPECT_EQ(Contents(target), "hello World");
+  EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "committed.bin" });
+}
+
+TEST(AtomicFileWriter, AnUncommittedWriterLeavesTheTargetUntouchedAndRemovesItsTemporary)
+{
+  const std::string target = OutputPath("untouched.bin");
+  Store(target, "precious");
+  {
+    AtomicFileWriter writer(target);
+    writer.Write("half a file", 11);
+  }
+  EXPECT_EQ(Contents(target), "precious");
+  EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "untouched.bin" });
+}
+
+TEST(AtomicFileWriter, CommitWithoutReplaceKeepsAnExistingTargetAndSaysSo)
+{
+  const std::string target = OutputPath("kept.bin");
+  Store(target, "precious");
+  AtomicFileWriter writer(target);
+  writer.Write("new", 3);
+  try
+  {
+    writer.Commit(false);
+    ADD_FAILURE() << "an existing file was replaced";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("\"" + target + "\": the file exists"), std::string::npos)
+      << error.GetDescription();
+  }
+  EXPECT_EQ(Contents(target), "precious");
+}
+
+TEST(AtomicFileWriter, CommitReplacesAnExistingTargetWhole)
+{
+  const std::string target = OutputPath("replaced.bin");
+  Store(target, "a much longer old content");
+  AtomicFileWriter writer(target);
+  writer.Write("new", 3);
+  writer.Commit(true);
+  EXPECT_EQ(Contents(target), "new");
+}
+
+TEST(AtomicFileWriter, AMissingDirectoryIsReportedWithTheTargetName)
+{
+  const std::string target = OutputPath("no-such-directory/file.bin");
+  try
+  {
+    AtomicFileWriter writer(target);
+    ADD_FAILURE() << "a temporary file was created in a missing directory";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    const std::string message = error.GetDescription();
+    EXPECT_NE(message.find("\"" + target + "\": cannot create the temporary file"), std::string::npos) << message;
+  }
+}
