@@ -23,7 +23,7 @@ NI2NPY = os.environ.get("NI2NPY")
 OUTPUT_NUMBERS = itertools.count()
 
 
-def run_ni2npy(*arguments):
+def run_ni2npy(*arguments, environment=None):
     if not NI2NPY:
         pytest.fail("NI2NPY is not set: run these tests through CTest, which points it at the built ni2npy")
     return subprocess.run(
@@ -32,6 +32,7 @@ def run_ni2npy(*arguments):
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, **(environment or {})},
     )
 
 
@@ -318,6 +319,73 @@ def test_complex_data_needs_a_complex_dtype(tmp_path):
     widened, _ = convert(source, tmp_path, "--dtype", "complex128")
     assert widened.dtype == np.complex128
     np.testing.assert_array_equal(widened, values)
+
+
+def test_vox_offset_is_taken_as_stored_like_nibabel(tmp_path):
+    source = save(nib.Nifti1Image(ramp((3, 4, 5), "int16"), OBLIQUE), tmp_path / "offset.nii")
+    raw = bytearray(source.read_bytes())
+    raw[108:112] = np.float32(0.0).tobytes()  # vox_offset 0: nibabel reads the header bytes as voxels
+    source.write_bytes(bytes(raw))
+    assert nib.load(source).dataobj.offset == 0
+    assert_matches_nibabel(source, tmp_path)
+
+
+def test_the_named_file_is_read_even_with_an_uncompressed_twin_beside_it(tmp_path):
+    save(nib.Nifti1Image(ramp((3, 4, 5), "int16"), OBLIQUE), tmp_path / "twin.nii")
+    compressed = save(nib.Nifti1Image(ramp((3, 4, 5), "int16") * 2, OBLIQUE), tmp_path / "twin.nii.gz")
+    data = assert_matches_nibabel(compressed, tmp_path)
+    np.testing.assert_array_equal(data, ramp((3, 4, 5), "int16") * 2)
+
+
+# ---- gzip: both decoders, concatenated members, damaged streams ----------------------------
+
+GZIP_DECODERS = [{}, {"NI2NPY_GZIP_DECODER": "zlib"}]
+GZIP_DECODER_IDS = ["default-decoder", "zlib"]
+
+
+def gzipped_nifti(tmp_path, members):
+    """A .nii.gz whose bytes are split over `members` concatenated gzip members, as pigz can write."""
+    noise = np.random.default_rng(11).integers(-30000, 30000, (30, 31, 32), dtype=np.int16)
+    plain = save(nib.Nifti1Image(noise, OBLIQUE), tmp_path / "plain.nii").read_bytes()
+    cuts = np.linspace(0, len(plain), members + 1, dtype=int)
+    source = tmp_path / f"members{members}.nii.gz"
+    source.write_bytes(
+        b"".join(gzip.compress(plain[a:b], compresslevel=6) for a, b in zip(cuts, cuts[1:], strict=False))
+    )
+    (tmp_path / "plain.nii").unlink()
+    return source
+
+
+@pytest.mark.parametrize("environment", GZIP_DECODERS, ids=GZIP_DECODER_IDS)
+@pytest.mark.parametrize("members", [1, 3])
+def test_gzip_members_decode_to_nibabels_values(environment, members, tmp_path):
+    source = gzipped_nifti(tmp_path, members)
+    output = tmp_path / "out.npy"
+    result = run_ni2npy("--verbose", source, output, environment=environment)
+    assert result.returncode == 0, result.stderr
+    assert ("zlib" in result.stderr) == ("NI2NPY_GZIP_DECODER" in environment)
+    np.testing.assert_array_equal(np.load(output), nib.load(source).get_fdata())
+
+
+@pytest.mark.parametrize("environment", GZIP_DECODERS, ids=GZIP_DECODER_IDS)
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda raw: raw[: len(raw) // 2], "truncated"),
+        (lambda raw: raw[:-4], "truncated"),  # the length field of the trailer is missing
+        (lambda raw: raw[:-8] + bytes(b ^ 0xFF for b in raw[-8:-4]) + raw[-4:], "corrupt"),  # wrong CRC-32
+        (lambda raw: raw[:5000] + bytes(b ^ 0x5A for b in raw[5000:5100]) + raw[5100:], "corrupt"),
+    ],
+    ids=["half", "no-length", "bad-crc", "garbled-deflate"],
+)
+def test_damaged_gzip_streams_are_errors_not_short_data(environment, damage, reason, tmp_path):
+    source = gzipped_nifti(tmp_path, 1)
+    source.write_bytes(damage(source.read_bytes()))
+    output = tmp_path / "out.npy"
+    result = run_ni2npy(source, output, environment=environment)
+    assert result.returncode == 1, result.stderr
+    assert str(source) in result.stderr and reason in result.stderr, result.stderr
+    assert not output.exists()
 
 
 # ---- --dtype and the lossy-cast rule -------------------------------------------------------

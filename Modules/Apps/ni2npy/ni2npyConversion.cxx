@@ -14,7 +14,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -26,7 +29,7 @@ namespace ni2npy
 {
 namespace
 {
-constexpr std::uint64_t ChunkBytes = std::uint64_t{ 8 } << 20;
+constexpr std::uint64_t OutputChunkBytes = std::uint64_t{ 1 } << 20;
 
 std::runtime_error
 Error(const std::string & fileName, const std::string & reason)
@@ -260,39 +263,61 @@ RefuseExistingOutput(const std::string & path, bool force)
   }
 }
 
-/** Converts one chunk of interleaved source elements to the target type, planar per component. */
+/** A buffer that is not zero-filled: every byte is written before it is read. */
+class Buffer
+{
+public:
+  explicit Buffer(std::size_t byteCount = 0)
+      : m_Bytes(byteCount ? new char[byteCount] : nullptr)
+  {}
+  char *
+  data() const
+  {
+    return m_Bytes.get();
+  }
+
+private:
+  std::unique_ptr<char[]> m_Bytes;
+};
+
+/** Converts chunks of interleaved source elements (nibabel's scaling applied) to the target type. */
 class ChunkConverter
 {
 public:
-  ChunkConverter(const VolumeSource & source, const TargetType & target, bool allowLossy)
+  ChunkConverter(const VolumeSource & source, const TargetType & target, bool allowLossy, std::size_t maximumElements)
       : m_Source(source)
       , m_Target(target)
       , m_AllowLossy(allowLossy)
+      , m_Scaled(source.scaled && target.element != ElementType::Float64 ? maximumElements * sizeof(double) : 0)
   {}
 
-  /** Converts `elementCount` elements of `input`; the result is in `output` (interleaved as the input). */
+  /** Converts `elementCount` elements of `input` into `output` (interleaved as the input). */
   void
-  Convert(const void * input, std::size_t elementCount, std::vector<char> & output, std::uint64_t firstElement)
+  Convert(const void * input, std::size_t elementCount, char * output, std::uint64_t firstElement)
   {
-    output.resize(elementCount * ElementSize(m_Target.element));
     const void * values = input;
     ElementType  valueType = m_Source.storedType;
     if (m_Source.scaled)
     {
-      m_Scaled.resize(elementCount);
+      // Scaled values are float64: straight into the output when that is float64, else via a scratch buffer.
+      auto * scaled = reinterpret_cast<double *>(m_Target.element == ElementType::Float64 ? output : m_Scaled.data());
       Dispatch(valueType, [&](auto stored) {
         using S = decltype(stored);
-        ScaleElements(static_cast<const S *>(input), m_Scaled.data(), elementCount, m_Source.slope, m_Source.intercept);
+        ScaleElements(static_cast<const S *>(input), scaled, elementCount, m_Source.slope, m_Source.intercept);
       });
-      values = m_Scaled.data();
+      if (m_Target.element == ElementType::Float64)
+      {
+        return;
+      }
+      values = scaled;
       valueType = ElementType::Float64;
     }
     Dispatch(valueType, [&](auto sourceValue) {
       using S = decltype(sourceValue);
       Dispatch(m_Target.element, [&](auto targetValue) {
         using T = decltype(targetValue);
-        const std::size_t failed = ConvertElements(
-          static_cast<const S *>(values), reinterpret_cast<T *>(output.data()), elementCount, m_AllowLossy);
+        const std::size_t failed =
+          ConvertElements(static_cast<const S *>(values), reinterpret_cast<T *>(output), elementCount, m_AllowLossy);
         if (failed != elementCount)
         {
           throw Error(m_Source.fileName,
@@ -308,7 +333,124 @@ private:
   const VolumeSource & m_Source;
   TargetType           m_Target;
   bool                 m_AllowLossy;
-  std::vector<double>  m_Scaled;
+  Buffer               m_Scaled;
+};
+
+/** Reads a source's chunks on a thread of its own, a few chunks ahead of the consumer, so that
+ * decompression overlaps conversion and writing. Errors of the reading thread surface in Next. */
+class ChunkReader
+{
+public:
+  struct Chunk
+  {
+    const char *  data = nullptr;
+    std::uint64_t firstVoxel = 0;
+    std::uint64_t voxelCount = 0;
+  };
+
+  ChunkReader(VolumeSource & source, std::uint64_t voxelsPerChunk)
+      : m_Source(source)
+      , m_VoxelsPerChunk(voxelsPerChunk)
+      , m_VoxelCount(source.GetNumberOfVoxels())
+  {
+    for (Buffer & buffer : m_Buffers)
+    {
+      buffer = Buffer(static_cast<std::size_t>(voxelsPerChunk) * source.GetBytesPerVoxel());
+    }
+    m_Thread = std::thread([this] { ReadAll(); });
+  }
+
+  ~ChunkReader()
+  {
+    {
+      std::lock_guard<std::mutex> lock(m_Mutex);
+      m_Stopping = true;
+    }
+    m_Changed.notify_all();
+    m_Thread.join();
+  }
+
+  ChunkReader(const ChunkReader &) = delete;
+  ChunkReader &
+  operator=(const ChunkReader &) = delete;
+
+  /** Waits for the next chunk; false when all are consumed. The chunk stays valid until the next call. */
+  bool
+  Next(Chunk & chunk)
+  {
+    std::unique_lock<std::mutex> lock(m_Mutex);
+    if (m_HasCurrent)
+    {
+      ++m_Consumed; // hand the previous buffer back
+      m_HasCurrent = false;
+      m_Changed.notify_all();
+    }
+    const std::uint64_t first = m_Consumed * m_VoxelsPerChunk;
+    if (first >= m_VoxelCount)
+    {
+      return false;
+    }
+    m_Changed.wait(lock, [this] { return m_Filled > m_Consumed || m_Failure; });
+    if (m_Failure && m_Filled <= m_Consumed)
+    {
+      std::rethrow_exception(m_Failure);
+    }
+    chunk.data = m_Buffers[m_Consumed % BufferCount].data();
+    chunk.firstVoxel = first;
+    chunk.voxelCount = std::min(m_VoxelsPerChunk, m_VoxelCount - first);
+    m_HasCurrent = true;
+    return true;
+  }
+
+private:
+  static constexpr std::uint64_t BufferCount = 3;
+
+  void
+  ReadAll()
+  {
+    try
+    {
+      for (std::uint64_t index = 0; index * m_VoxelsPerChunk < m_VoxelCount; ++index)
+      {
+        {
+          std::unique_lock<std::mutex> lock(m_Mutex);
+          m_Changed.wait(lock, [&] { return m_Stopping || index - m_Consumed < BufferCount; });
+          if (m_Stopping)
+          {
+            return;
+          }
+        }
+        const std::uint64_t first = index * m_VoxelsPerChunk;
+        m_Source.ReadNext(m_Buffers[index % BufferCount].data(), std::min(m_VoxelsPerChunk, m_VoxelCount - first));
+        {
+          std::lock_guard<std::mutex> lock(m_Mutex);
+          m_Filled = index + 1;
+        }
+        m_Changed.notify_all();
+      }
+    }
+    catch (...)
+    {
+      {
+        std::lock_guard<std::mutex> lock(m_Mutex);
+        m_Failure = std::current_exception();
+      }
+      m_Changed.notify_all();
+    }
+  }
+
+  VolumeSource &          m_Source;
+  const std::uint64_t     m_VoxelsPerChunk;
+  const std::uint64_t     m_VoxelCount;
+  Buffer                  m_Buffers[BufferCount];
+  std::mutex              m_Mutex;
+  std::condition_variable m_Changed;
+  std::uint64_t           m_Filled = 0;   // chunks read
+  std::uint64_t           m_Consumed = 0; // chunks handed back
+  bool                    m_HasCurrent = false;
+  bool                    m_Stopping = false;
+  std::exception_ptr      m_Failure;
+  std::thread             m_Thread;
 };
 
 /** Writes the 4x4 RAS+ affine (float64, C order, as nibabel's `img.affine`) to a temporary file,
@@ -361,56 +503,40 @@ Convert(const ConversionOptions & options)
   itk::nibridge::AtomicFileWriter file(options.output);
   const std::string               header = itk::nibridge::MakeNpyHeader(
     itk::nibridge::NpyDescrFor(ITKComponentTypeOf(target.element), target.complex), true, shape);
-  file.WriteAt(header.data(), header.size(), 0);
+  file.Write(header.data(), header.size());
 
-  // Decompression (reading) of the next chunk overlaps conversion and writing of this one.
+  // Chunks of about 1 MiB of output stay in cache between conversion and writing.
   const std::uint64_t voxelsPerChunk =
-    std::max<std::uint64_t>(1, ChunkBytes / std::max<std::size_t>(1, source->GetBytesPerVoxel()));
-  std::vector<char> readBuffers[2];
-  auto              startRead = [&](int bufferIndex, std::uint64_t count) {
-    readBuffers[bufferIndex].resize(static_cast<std::size_t>(count) * source->GetBytesPerVoxel());
-    return std::async(std::launch::async, [&source, &readBuffers, bufferIndex, count] {
-      source->ReadNext(readBuffers[bufferIndex].data(), count);
-    });
-  };
-
-  ChunkConverter    converter(*source, target, options.allowLossy);
-  std::vector<char> converted;
-  std::vector<char> plane;
-  std::uint64_t     firstVoxel = 0;
-  int               current = 0;
-  std::future<void> pending = startRead(current, std::min(voxelsPerChunk, voxelCount));
-  while (firstVoxel < voxelCount)
+    std::max<std::uint64_t>(1, OutputChunkBytes / (static_cast<std::uint64_t>(elementsPerVoxel) * targetSize));
+  const std::size_t maximumElements = static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * elementsPerVoxel;
+  ChunkConverter    converter(*source, target, options.allowLossy, maximumElements);
+  Buffer            converted(maximumElements * targetSize);
+  Buffer            plane(planar ? static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * targetSize : 0);
+  ChunkReader       reader(*source, voxelsPerChunk);
+  ChunkReader::Chunk chunk;
+  while (reader.Next(chunk))
   {
-    const std::uint64_t count = std::min(voxelsPerChunk, voxelCount - firstVoxel);
-    pending.get();
-    const std::uint64_t nextFirst = firstVoxel + count;
-    if (nextFirst < voxelCount)
-    {
-      pending = startRead(1 - current, std::min(voxelsPerChunk, voxelCount - nextFirst));
-    }
-    const std::size_t elementCount = static_cast<std::size_t>(count) * elementsPerVoxel;
-    converter.Convert(readBuffers[current].data(), elementCount, converted, firstVoxel * elementsPerVoxel);
+    const std::size_t elementCount = static_cast<std::size_t>(chunk.voxelCount) * elementsPerVoxel;
+    converter.Convert(chunk.data, elementCount, converted.data(), chunk.firstVoxel * elementsPerVoxel);
     if (!planar)
     {
-      file.WriteAt(converted.data(), converted.size(), header.size() + firstVoxel * elementsPerVoxel * targetSize);
+      file.WriteAt(
+        converted.data(), elementCount * targetSize, header.size() + chunk.firstVoxel * elementsPerVoxel * targetSize);
+      continue;
     }
-    else
+    // Components trailing: each component's values of this chunk go to its own plane of the file.
+    for (unsigned int component = 0; component < source->components; ++component)
     {
-      plane.resize(static_cast<std::size_t>(count) * targetSize);
-      for (unsigned int component = 0; component < source->components; ++component)
+      for (std::uint64_t voxel = 0; voxel < chunk.voxelCount; ++voxel)
       {
-        for (std::uint64_t voxel = 0; voxel < count; ++voxel)
-        {
-          std::memcpy(plane.data() + voxel * targetSize,
-                      converted.data() + (voxel * source->components + component) * targetSize,
-                      targetSize);
-        }
-        file.WriteAt(plane.data(), plane.size(), header.size() + (component * voxelCount + firstVoxel) * targetSize);
+        std::memcpy(plane.data() + voxel * targetSize,
+                    converted.data() + (voxel * source->components + component) * targetSize,
+                    targetSize);
       }
+      file.WriteAt(plane.data(),
+                   chunk.voxelCount * targetSize,
+                   header.size() + (component * voxelCount + chunk.firstVoxel) * targetSize);
     }
-    firstVoxel = nextFirst;
-    current = 1 - current;
   }
   std::unique_ptr<itk::nibridge::AtomicFileWriter> affineFile;
   if (!options.affineOutput.empty())

@@ -6,15 +6,18 @@
  *=========================================================================*/
 #include "ni2npyVolumeSource.h"
 
-#include "itkImageFileReader.h" // registers every ITK ImageIO factory this program links
-#include "itkImageIOFactory.h"
-#include "itkNumPyImageIOFactory.h"
+#include "ni2npyDataStream.h"
+
+#include "itkNumPyImageIO.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
 
 #include <nifti1_io.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -55,90 +58,6 @@ SwapBytes(void * buffer, std::uint64_t count, std::size_t elementSize)
     std::reverse(bytes, bytes + elementSize);
   }
 }
-
-/** The image data of a NIfTI / Analyze file, read front to back: plain, or gzip through zlib
- * (a truncated or corrupt stream is an error, never silently short data). */
-class DataStream
-{
-public:
-  DataStream(const std::string & ownerName, const std::string & dataFileName, std::uint64_t offset)
-      : m_OwnerName(ownerName)
-      , m_DataFileName(dataFileName)
-  {
-    m_File = gzopen(dataFileName.c_str(), "rb"); // reads plain files as they are, too
-    if (m_File == nullptr)
-    {
-      throw Error(ownerName, "cannot open the image data file \"" + dataFileName + "\": " + std::strerror(errno));
-    }
-    gzbuffer(m_File, 1 << 20);
-    Read(nullptr, offset); // skip to the data
-  }
-
-  ~DataStream() { gzclose_r(m_File); }
-
-  /** Reads exactly `bytes` bytes (into a scratch buffer if `target` is null). */
-  void
-  Read(char * target, std::uint64_t bytes)
-  {
-    std::vector<char> scratch;
-    if (target == nullptr && bytes > 0)
-    {
-      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, 1 << 20)));
-    }
-    std::uint64_t done = 0;
-    while (done < bytes)
-    {
-      const unsigned int piece = static_cast<unsigned int>(
-        std::min<std::uint64_t>(bytes - done, target ? (std::uint64_t{ 1 } << 30) : scratch.size()));
-      const int got = gzread(m_File, target ? target + done : scratch.data(), piece);
-      if (got <= 0)
-      {
-        ThrowReadError(m_Position + done);
-      }
-      done += static_cast<std::uint64_t>(got);
-    }
-    m_Position += bytes;
-  }
-
-  /** After the last voxel: a gzip stream must end cleanly (its trailer present and its CRC right). */
-  void
-  CheckEnd()
-  {
-    char byte;
-    if (gzread(m_File, &byte, 1) < 0 || Failed())
-    {
-      ThrowReadError(m_Position);
-    }
-  }
-
-private:
-  bool
-  Failed() const
-  {
-    int errorNumber = Z_OK;
-    gzerror(m_File, &errorNumber);
-    return errorNumber != Z_OK;
-  }
-
-  [[noreturn]] void
-  ThrowReadError(std::uint64_t position) const
-  {
-    int          errorNumber = Z_OK;
-    const char * message = gzerror(m_File, &errorNumber);
-    if (errorNumber == Z_OK || errorNumber == Z_BUF_ERROR)
-    {
-      throw Error(m_OwnerName,
-                  "the image data in \"" + m_DataFileName + "\" is truncated after " + std::to_string(position) +
-                    " bytes");
-    }
-    throw Error(m_OwnerName, "the image data in \"" + m_DataFileName + "\" is corrupt: " + message);
-  }
-
-  std::string   m_OwnerName;
-  std::string   m_DataFileName;
-  gzFile        m_File = nullptr;
-  std::uint64_t m_Position = 0;
-};
 
 /** The first bytes of a NIfTI / Analyze header as stored (the header file of a pair). */
 std::vector<unsigned char>
@@ -261,11 +180,16 @@ public:
       throw Error(name, "the NIfTI library could not read the header");
     }
     m_ImageFileName = image->iname ? image->iname : "";
-    m_DataOffset = image->iname_offset;
     m_SwapElements = image->byteorder != nifti_short_order();
     nifti_image_free(image);
 
-    m_Data = std::make_unique<DataStream>(name, m_ImageFileName, m_DataOffset);
+    // nibabel reads from int(vox_offset) as stored, even where the NIfTI library would correct it.
+    if (!(raw.vox_offset >= 0.0f) || !std::isfinite(raw.vox_offset))
+    {
+      throw Error(name, "vox_offset is " + std::to_string(raw.vox_offset) + "; it must be a byte offset");
+    }
+    m_Data = OpenDataStream(name, m_ImageFileName, static_cast<std::uint64_t>(raw.vox_offset));
+    readerName += std::string(", ") + m_Data->GetDecoderName();
   }
 
   void
@@ -498,20 +422,59 @@ private:
   std::size_t               m_Position = 0;
 };
 
+/** The ImageIO for `fileName` from the module of ITK's readers, loaded on first use. */
+itk::ImageIOBase::Pointer
+CreateImageIOWithITKReaders(const std::string & fileName)
+{
+  using CreateFunction = itk::ImageIOBase * (*)(const char *);
+  static CreateFunction create = [] {
+    std::string modulePath;
+    if (const char * overridden = std::getenv("NI2NPY_ITK_READERS"))
+    {
+      modulePath = overridden;
+    }
+    else
+    {
+      std::vector<char> executable(4096, '\0');
+      const ssize_t     length = readlink("/proc/self/exe", executable.data(), executable.size() - 1);
+      const std::string executablePath(executable.data(), length > 0 ? static_cast<std::size_t>(length) : 0);
+      modulePath = executablePath.substr(0, executablePath.find_last_of('/') + 1) + NI2NPY_ITK_READERS_RELATIVE_PATH;
+    }
+    void * module = dlopen(modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (module == nullptr)
+    {
+      throw std::runtime_error(std::string("the module of ITK's readers cannot be loaded: ") + dlerror());
+    }
+    auto * function = reinterpret_cast<CreateFunction>(dlsym(module, "ni2npyCreateImageIO"));
+    if (function == nullptr)
+    {
+      throw std::runtime_error("\"" + modulePath + "\" is not the module of ITK's readers");
+    }
+    return function;
+  }();
+  itk::ImageIOBase::Pointer imageIO = create(fileName.c_str());
+  if (imageIO)
+  {
+    imageIO->UnRegister(); // adopt the reference the module held for us
+  }
+  return imageIO;
+}
+
 bool
-HasNiftiExtension(const std::string & fileName)
+HasSuffix(const std::string & fileName, const std::string & suffix)
 {
   std::string lower = fileName;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char * extension : { ".nii", ".nii.gz", ".hdr", ".img", ".hdr.gz", ".img.gz" })
-  {
-    const std::string suffix = extension;
-    if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0)
-    {
-      return true;
-    }
-  }
-  return false;
+  return lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool
+HasNiftiExtension(const std::string & fileName)
+{
+  const char * const extensions[] = { ".nii", ".nii.gz", ".hdr", ".img", ".hdr.gz", ".img.gz" };
+  return std::any_of(std::begin(extensions), std::end(extensions), [&fileName](const char * extension) {
+    return HasSuffix(fileName, extension);
+  });
 }
 } // namespace
 
@@ -535,9 +498,15 @@ OpenVolume(const std::string & fileName)
   {
     return std::make_unique<NiftiVolumeSource>(fileName);
   }
-  itk::NumPyImageIOFactory::RegisterOneFactory();
-  itk::ImageIOBase::Pointer imageIO =
-    itk::ImageIOFactory::CreateImageIO(fileName.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+  itk::ImageIOBase::Pointer imageIO;
+  if (HasSuffix(fileName, ".npy"))
+  {
+    imageIO = itk::NumPyImageIO::New();
+  }
+  else
+  {
+    imageIO = CreateImageIOWithITKReaders(fileName);
+  }
   if (!imageIO)
   {
     throw Error(fileName, "no reader recognises this file (not an image format ITK or NiBridge reads)");
