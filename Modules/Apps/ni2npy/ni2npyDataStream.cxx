@@ -93,17 +93,11 @@ public:
   void
   Read(char * target, std::uint64_t byteCount) override
   {
-    std::vector<char> scratch;
-    if (target == nullptr && byteCount > 0)
-    {
-      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
-    }
     std::uint64_t done = 0;
     while (done < byteCount)
     {
-      const std::size_t piece = static_cast<std::size_t>(
-        std::min<std::uint64_t>(byteCount - done, target ? MaximumTransferBytes : scratch.size()));
-      const std::size_t got = m_File.ReadSome(target ? target + done : scratch.data(), piece, m_ImageName);
+      const auto        piece = static_cast<std::size_t>(std::min(byteCount - done, MaximumTransferBytes));
+      const std::size_t got = m_File.ReadSome(target + done, piece, m_ImageName);
       if (got == 0)
       {
         throw TruncatedError(m_ImageName, m_FileName, m_Position + done);
@@ -149,17 +143,11 @@ public:
   void
   Read(char * target, std::uint64_t byteCount) override
   {
-    std::vector<char> scratch;
-    if (target == nullptr && byteCount > 0)
-    {
-      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
-    }
     std::uint64_t done = 0;
     while (done < byteCount)
     {
-      const std::uint64_t piece =
-        std::min<std::uint64_t>(byteCount - done, target ? MaximumTransferBytes : scratch.size());
-      Inflate(reinterpret_cast<unsigned char *>(target ? target + done : scratch.data()), piece, true);
+      const std::uint64_t piece = std::min(byteCount - done, MaximumTransferBytes);
+      Inflate(reinterpret_cast<unsigned char *>(target + done), piece, true);
       done += piece;
     }
   }
@@ -277,17 +265,11 @@ public:
   void
   Read(char * target, std::uint64_t byteCount) override
   {
-    std::vector<char> scratch;
-    if (target == nullptr && byteCount > 0)
-    {
-      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
-    }
     std::uint64_t done = 0;
     while (done < byteCount)
     {
-      const auto piece = static_cast<unsigned int>(
-        std::min<std::uint64_t>(byteCount - done, target ? MaximumTransferBytes : scratch.size()));
-      const int got = gzread(m_File, target ? target + done : scratch.data(), piece);
+      const auto piece = static_cast<unsigned int>(std::min(byteCount - done, MaximumTransferBytes));
+      const int  got = gzread(m_File, target + done, piece);
       if (got <= 0)
       {
         ThrowReadError(m_Position + done);
@@ -366,7 +348,14 @@ OpenDataStream(const std::string & imageName, const std::string & dataFileName, 
     }
     static_cast<void>(requested);
   }
-  stream->Read(nullptr, offset);
+  // Skip to the data.
+  std::vector<char> skipped(static_cast<std::size_t>(std::min<std::uint64_t>(offset, CompressedBlockBytes)));
+  for (std::uint64_t remaining = offset; remaining > 0;)
+  {
+    const std::uint64_t piece = std::min<std::uint64_t>(remaining, skipped.size());
+    stream->Read(skipped.data(), piece);
+    remaining -= piece;
+  }
   return stream;
 }
 
