@@ -14,6 +14,8 @@ from setuptools.command.build_py import build_py
 
 SOURCE_DIR = Path(__file__).resolve().parent
 TOOLS = ("ni2npy",)
+# Loaded by the tools at run time, found at the same place relative to them as in the build tree.
+MODULES = ("ni2npyITKReaders",)
 
 
 class BuildWithCMake(build_py):
@@ -36,11 +38,15 @@ class BuildWithCMake(build_py):
             ],
             check=True,
         )
-        subprocess.run(["cmake", "--build", str(build_dir), "-j2", "--target", *TOOLS], check=True)
-        package_bin = Path(self.build_lib) / "nibridge" / "bin"
-        package_bin.mkdir(parents=True, exist_ok=True)
-        for tool in TOOLS:
-            shutil.copy2(build_dir / "bin" / tool, package_bin / tool)
+        subprocess.run(["cmake", "--build", str(build_dir), "-j2", "--target", *TOOLS, *MODULES], check=True)
+        package = Path(self.build_lib) / "nibridge"
+        built = [build_dir / "bin" / tool for tool in TOOLS]
+        built += [path for module in MODULES for path in build_dir.glob(f"**/nibridge/{module}.so")]
+        for path in built:
+            target = package / path.relative_to(build_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
 
 
-setup(cmdclass={"build_py": BuildWithCMake})
+# setuptools' default "build/" is the CMake build directory of the README's commands: keep apart.
+setup(cmdclass={"build_py": BuildWithCMake}, options={"build": {"build_base": "build-python"}})

@@ -1,0 +1,56 @@
+"""`pip install .` in a fresh virtual environment gives a working `ni2npy` on PATH.
+
+The package builds the C++ tools with CMake against the system's ITK and ships them inside
+`nibridge`; the module of ITK's readers must travel with them.
+"""
+
+import os
+import subprocess
+import venv
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_path):
+    environment_dir = tmp_path / "venv"
+    venv.create(environment_dir, with_pip=True)
+    python = environment_dir / "bin" / "python"
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(SOURCE_DIR)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    ni2npy = environment_dir / "bin" / "ni2npy"
+    assert ni2npy.is_file()
+    assert (
+        "ni2npy (NiBridge)" in subprocess.run([ni2npy, "--version"], check=True, capture_output=True, text=True).stdout
+    )
+
+    # A NIfTI file (ni2npy's own reader) and a NRRD file (the module of ITK's readers).
+    image = nib.Nifti1Image(np.arange(24, dtype=np.int16).reshape(2, 3, 4), np.diag([2.0, 3.0, 4.0, 1.0]))
+    nib.save(image, tmp_path / "volume.nii.gz")
+    subprocess.run([ni2npy, tmp_path / "volume.nii.gz", tmp_path / "volume.npy"], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "volume.npy"), image.get_fdata())
+    nrrd = tmp_path / "plane.nrrd"
+    nrrd.write_bytes(b"NRRD0004\ntype: uchar\ndimension: 2\nsizes: 2 2\nencoding: raw\n\n\x01\x02\x03\x04")
+    subprocess.run([ni2npy, nrrd, tmp_path / "plane.npy"], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "plane.npy"), [[1.0, 3.0], [2.0, 4.0]])
+
+    # The package imports in the environment's own Python, away from the source tree.
+    imported = subprocess.run(
+        [python, "-c", "import nibridge; print(nibridge.__version__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+    )
+    assert imported.stdout.strip() == "0.1.0"
