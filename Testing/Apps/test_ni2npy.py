@@ -64,57 +64,73 @@ def leftovers(directory):
 
 # ---- every file nibabel ships --------------------------------------------------------------
 
-NIFTI1_SUFFIXES = (".nii", ".nii.gz", ".hdr", ".img")
+NOT_IMAGES = (".py", ".m", ".rst", ".trk", ".tck", ".dcm")
+DATA_FILES = (".REC", ".BRIK", ".BRIK.gz", ".img")  # read through their header file
+
+
+def load_with_nibabel(path):
+    """What a nibabel user does: nibabel.load, or nibabel.ecat.load, which nibabel.load does not dispatch."""
+    return nib.ecat.load(path) if path.suffix == ".v" else nib.load(path)
 
 
 def shipped_files():
-    """The NIfTI-1 and Analyze files in nibabel's test data that nibabel itself can load."""
+    """Every image file in nibabel's test data that nibabel itself loads, data included."""
     files = []
     for path in sorted(Path(data_path).iterdir()):
-        if not path.name.endswith(NIFTI1_SUFFIXES) or path.name.endswith(".img"):
+        if path.is_dir() or path.name.endswith(NOT_IMAGES) or path.name.endswith(DATA_FILES):
             continue
         try:
-            image = nib.load(path)
-            image.get_fdata()
-        except Exception:  # noqa: BLE001 - headers without data files, and the like
-            image = None
-        if image is not None:
-            files.append(path)
+            load_with_nibabel(path).get_fdata()
+        except Exception:  # noqa: BLE001, S112 - headers without data files, PAR without REC, and the like
+            continue
+        files.append(path)
     return files
 
 
 SHIPPED = shipped_files()
 
 
-def test_the_corpus_of_shipped_files_is_not_empty():
+def test_the_corpus_covers_every_format_nibabel_ships():
     names = {path.name for path in SHIPPED}
-    assert {
-        "anatomical.nii",
-        "functional.nii",
+    expected = {
+        "anatomical.nii",  # NIfTI-1
         "example4d.nii.gz",
-        "standard.nii.gz",
-    } <= names
+        "example_nifti2.nii.gz",  # NIfTI-2
+        "row_major.dconn.nii",  # CIFTI-2
+        "test.mgz",  # MGH
+        "tiny.mnc",  # MINC1
+        "minc2_1_scale.mnc",  # MINC2 (h5py)
+        "phantom_varscale.PAR",  # PAR/REC
+        "example4d+orig.HEAD",  # AFNI, .BRIK.gz
+        "scaled+tlrc.HEAD",  # AFNI, .BRIK
+        "tinypet.v",  # ECAT
+    }
+    assert expected <= names, expected - names
 
 
 @pytest.mark.parametrize(
-    "source",
-    [p for p in SHIPPED if not isinstance(nib.load(p), (nib.Nifti2Image, nib.Cifti2Image))],
-    ids=lambda p: p.name,
+    "source", [p for p in SHIPPED if hasattr(load_with_nibabel(p), "affine")], ids=lambda p: p.name
 )
-def test_shipped_nifti1_files_equal_nibabel(source, tmp_path):
-    assert_matches_nibabel(source, tmp_path)
+def test_every_shipped_image_equals_nibabel(source, tmp_path):
+    image = load_with_nibabel(source)
+    data, affine = convert(source, tmp_path)
+    expected = image.get_fdata()
+    assert data.shape == expected.shape
+    np.testing.assert_array_equal(data, expected)
+    np.testing.assert_array_equal(affine, image.affine)
 
 
 @pytest.mark.parametrize(
-    "source",
-    [p for p in SHIPPED if isinstance(nib.load(p), (nib.Nifti2Image, nib.Cifti2Image))],
-    ids=lambda p: p.name,
+    "source", [p for p in SHIPPED if not hasattr(load_with_nibabel(p), "affine")], ids=lambda p: p.name
 )
-def test_shipped_nifti2_files_are_refused_with_the_reason(source, tmp_path):
-    result = run_ni2npy(source, tmp_path / "out.npy")
-    assert result.returncode == 1
-    assert str(source) in result.stderr and "NIfTI-2" in result.stderr
-    assert leftovers(tmp_path) == []
+def test_images_without_an_affine_convert_but_refuse_affine_output(source, tmp_path):
+    output = tmp_path / "data.npy"
+    result = run_ni2npy(source, output)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(np.load(output), load_with_nibabel(source).get_fdata())
+    refused = run_ni2npy("--affine", tmp_path / "affine.npy", source, tmp_path / "other.npy")
+    assert refused.returncode == 1 and "no voxel-to-world affine" in refused.stderr
+    assert not (tmp_path / "affine.npy").exists() and not (tmp_path / "other.npy").exists()
 
 
 # ---- generated NIfTI and Analyze files -----------------------------------------------------

@@ -479,8 +479,14 @@ Convert(const ConversionOptions & options)
   RefuseExistingOutput(options.output, options.force);
   RefuseExistingOutput(options.affineOutput, options.force);
 
-  std::unique_ptr<VolumeSource> source = OpenVolume(options.input);
+  std::unique_ptr<VolumeSource> source = OpenVolume(options.input, options.dtype == "float64");
   const TargetType              target = ChooseTarget(*source, options.dtype);
+  if (!options.affineOutput.empty() && !source->hasAffine)
+  {
+    throw Error(options.input,
+                "the image has no voxel-to-world affine (CIFTI-2 axes are in its metadata); "
+                "convert it without --affine");
+  }
 
   std::vector<std::uint64_t> shape = source->shape;
   if (source->components > 1)

@@ -8,6 +8,7 @@
 
 #include "ni2npyDataStream.h"
 
+#include "itkMetaDataObject.h"
 #include "itkNumPyImageIO.h"
 
 #include <dlfcn.h>
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 namespace ni2npy
@@ -343,6 +345,26 @@ private:
   std::uint64_t               m_BytesRead = 0;
 };
 
+/** The affine a reader stored under RASAffineMetaDataKey (16 numbers, row-major); false if none. */
+bool
+ReadStoredAffine(const itk::MetaDataDictionary & dictionary, itk::nibridge::AffineMatrix & affine)
+{
+  std::string text;
+  if (!itk::ExposeMetaData<std::string>(dictionary, itk::nibridge::RASAffineMetaDataKey(), text))
+  {
+    return false;
+  }
+  std::istringstream stream(text);
+  for (auto & row : affine)
+  {
+    for (double & element : row)
+    {
+      stream >> element;
+    }
+  }
+  return !stream.fail();
+}
+
 /** Every other format ITK 5.2 reads, through its ImageIO factory: the whole image is read once,
  * then handed out in chunks. The affine is the image's geometry in nibabel's RAS+ convention. */
 class ITKVolumeSource final : public VolumeSource
@@ -391,7 +413,19 @@ public:
     {
       components = m_ImageIO->GetNumberOfComponents();
     }
-    affine = itk::nibridge::RASAffineFromGeometry(geometry, "\"" + name + "\"");
+    // A reader that keeps the file's own affine (NiBabelImageIO) is taken at its word, bit for bit.
+    const itk::MetaDataDictionary & dictionary = m_ImageIO->GetMetaDataDictionary();
+    if (!ReadStoredAffine(dictionary, affine))
+    {
+      affine = itk::nibridge::RASAffineFromGeometry(geometry, "\"" + name + "\"");
+      // nibabel images without an affine (CIFTI-2) get an identity geometry that is no real placement.
+      std::string imageClass;
+      hasAffine = !itk::ExposeMetaData<std::string>(dictionary, "NiBabel_ImageClass", imageClass);
+      if (!hasAffine)
+      {
+        readerName += " (" + imageClass + ": no voxel-to-world affine)";
+      }
+    }
 
     m_Buffer.resize(CheckedProduct<std::size_t>(shape, name) * GetBytesPerVoxel());
     itk::ImageIORegion region(dimension);
@@ -424,9 +458,9 @@ private:
 
 /** The ImageIO for `fileName` from the module of ITK's readers, loaded on first use. */
 itk::ImageIOBase::Pointer
-CreateImageIOWithITKReaders(const std::string & fileName)
+CreateImageIOWithITKReaders(const std::string & fileName, bool readAsFloat64)
 {
-  using CreateFunction = itk::ImageIOBase * (*)(const char *);
+  using CreateFunction = itk::ImageIOBase * (*)(const char *, int);
   static CreateFunction create = [] {
     std::string modulePath;
     if (const char * overridden = std::getenv("NI2NPY_ITK_READERS"))
@@ -452,7 +486,7 @@ CreateImageIOWithITKReaders(const std::string & fileName)
     }
     return function;
   }();
-  itk::ImageIOBase::Pointer imageIO = create(fileName.c_str());
+  itk::ImageIOBase::Pointer imageIO = create(fileName.c_str(), readAsFloat64 ? 1 : 0);
   if (imageIO)
   {
     imageIO->UnRegister(); // adopt the reference the module held for us
@@ -466,6 +500,19 @@ HasSuffix(const std::string & fileName, const std::string & suffix)
   std::string lower = fileName;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   return lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/** True if the header's size field says NIfTI-2 (540, in either byte order). */
+bool
+IsNifti2(const std::string & fileName)
+{
+  const std::vector<unsigned char> bytes = ReadRawHeaderBytes(fileName, 4);
+  std::int32_t                     headerSize = 0;
+  if (bytes.size() == 4)
+  {
+    std::memcpy(&headerSize, bytes.data(), 4);
+  }
+  return headerSize == 540 || headerSize == 0x1C020000;
 }
 
 bool
@@ -485,7 +532,7 @@ VolumeSource::GetNumberOfVoxels() const
 }
 
 std::unique_ptr<VolumeSource>
-OpenVolume(const std::string & fileName)
+OpenVolume(const std::string & fileName, bool preferFloat64)
 {
   {
     std::ifstream probe(fileName, std::ios::binary);
@@ -494,7 +541,8 @@ OpenVolume(const std::string & fileName)
       throw Error(fileName, std::string("cannot open: ") + std::strerror(errno));
     }
   }
-  if (HasNiftiExtension(fileName))
+  const bool nifti = HasNiftiExtension(fileName);
+  if (nifti && !IsNifti2(fileName))
   {
     return std::make_unique<NiftiVolumeSource>(fileName);
   }
@@ -505,11 +553,13 @@ OpenVolume(const std::string & fileName)
   }
   else
   {
-    imageIO = CreateImageIOWithITKReaders(fileName);
+    imageIO = CreateImageIOWithITKReaders(fileName, preferFloat64);
   }
   if (!imageIO)
   {
-    throw Error(fileName, "no reader recognises this file (not an image format ITK or NiBridge reads)");
+    throw Error(fileName,
+                nifti ? "a NIfTI-2 file, and this build has no nibabel reader for it"
+                      : "no reader recognises this file (not an image format ITK or NiBridge reads)");
   }
   try
   {

@@ -40,7 +40,8 @@ public:
   double                      slope = 1.0;
   double                      intercept = 0.0;
   itk::nibridge::AffineMatrix affine{};
-  std::string                 readerName; // which reader decoded the file, for messages and --verbose
+  bool                        hasAffine = true; // false for images without a voxel-to-world affine (CIFTI-2)
+  std::string                 readerName;       // which reader decoded the file, for messages and --verbose
 
   /** Bytes of one voxel as delivered: components x (complex ? 2 : 1) x element size. */
   std::size_t
@@ -59,10 +60,11 @@ public:
 };
 
 /** Opens `fileName`: NIfTI-1 and Analyze files through the NIfTI reference library with nibabel's
- * affine and scaling rules, every other format through ITK's ImageIO factory. Throws
- * std::runtime_error with a one-line reason. */
+ * affine and scaling rules, .npy natively, every other format through ITK's ImageIO factory (which
+ * holds NiBridge's nibabel reader where it is built; with `preferFloat64` that reader gives
+ * get_fdata()'s float64 values). Throws std::runtime_error with a one-line reason. */
 std::unique_ptr<VolumeSource>
-OpenVolume(const std::string & fileName);
+OpenVolume(const std::string & fileName, bool preferFloat64);
 
 } // namespace ni2npy
 

@@ -1,0 +1,864 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgePythonSupport.h" // Python.h first, as Python asks
+
+#include "itkNiBabelImageIO.h"
+#include "itkNiBridgeGeometry.h"
+#include "itkNiBridgePythonInterpreter.h"
+
+#include "itkByteSwapper.h"
+#include "itkMetaDataObject.h"
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace itk
+{
+namespace
+{
+using nibridge::python::Checked;
+using nibridge::python::GILGuard;
+using nibridge::python::Reference;
+using nibridge::python::ThrowPythonError;
+
+std::string
+Quoted(const std::string & fileName)
+{
+  return '"' + fileName + '"';
+}
+
+std::string
+Lower(std::string text)
+{
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool
+EndsWith(const std::string & text, const std::string & suffix)
+{
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// ----------------------------------------------------------------------------------------------------------------
+// CanReadFile: names and first bytes only.
+
+/** Up to `count` bytes from the start of the file (decompressed if `gzipped`); fewer if the file is shorter. */
+std::string
+FirstBytes(const std::string & fileName, std::size_t count, bool gzipped)
+{
+  std::string bytes(count, '\0');
+  if (gzipped)
+  {
+    gzFile file = gzopen(fileName.c_str(), "rb");
+    if (file == nullptr)
+    {
+      return {};
+    }
+    const int read = gzread(file, bytes.data(), static_cast<unsigned int>(count));
+    gzclose(file);
+    bytes.resize(read > 0 ? static_cast<std::size_t>(read) : 0);
+    return bytes;
+  }
+  std::ifstream file(fileName, std::ios::in | std::ios::binary);
+  file.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
+  return bytes;
+}
+
+bool
+HasGzipMagic(const std::string & fileName)
+{
+  const std::string magic = FirstBytes(fileName, 2, false);
+  return magic == "\x1f\x8b";
+}
+
+bool
+IsRegularFile(const std::string & fileName)
+{
+  std::error_code ignored;
+  return std::filesystem::is_regular_file(fileName, ignored);
+}
+
+/** MGH's first field is its version, a big-endian int32 equal to 1. */
+bool
+IsMGH(const std::string & fileName, bool gzipped)
+{
+  if (gzipped && !HasGzipMagic(fileName))
+  {
+    return false;
+  }
+  return FirstBytes(fileName, 4, gzipped) == std::string("\0\0\0\1", 4);
+}
+
+/** NIfTI-2 (and so CIFTI-2): sizeof_hdr, the first int32, is 540 in either byte order. */
+bool
+IsNIfTI2(const std::string & fileName, bool gzipped)
+{
+  if (gzipped && !HasGzipMagic(fileName))
+  {
+    return false;
+  }
+  const std::string bytes = FirstBytes(fileName, 4, gzipped);
+  return bytes == std::string("\x1c\x02\0\0", 4) || bytes == std::string("\0\0\x02\x1c", 4);
+}
+
+bool
+IsMINC(const std::string & fileName)
+{
+  const std::string bytes = FirstBytes(fileName, 8, false);
+  return bytes.compare(0, 4, "CDF\x01") == 0 || bytes.compare(0, 4, "CDF\x02") == 0 || bytes == "\x89HDF\r\n\x1a\n";
+}
+
+/** A PAR file is text starting with a '#' comment line. */
+bool
+IsPAR(const std::string & fileName)
+{
+  const std::string bytes = FirstBytes(fileName, 64, false);
+  const auto        first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && bytes[first] == '#';
+}
+
+/** An AFNI HEAD file is text of "type = ..." attribute blocks. */
+bool
+IsAFNIHead(const std::string & fileName)
+{
+  return FirstBytes(fileName, 256, false).find("type = ") != std::string::npos;
+}
+
+/** The file named `stem` + one of the spellings of `extension` that exists, or "". */
+std::string
+Sibling(const std::string & stem, const std::string & extension)
+{
+  for (const std::string & candidate : { stem + Lower(extension), stem + extension })
+  {
+    if (IsRegularFile(candidate))
+    {
+      return candidate;
+    }
+  }
+  std::string upper = extension;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  return IsRegularFile(stem + upper) ? stem + upper : std::string();
+}
+
+bool
+ClaimsFile(const std::string & fileName)
+{
+  if (!IsRegularFile(fileName))
+  {
+    return false;
+  }
+  const std::string lower = Lower(fileName);
+  auto stem = [&fileName](std::size_t suffixLength) { return fileName.substr(0, fileName.size() - suffixLength); };
+  if (EndsWith(lower, ".mgz"))
+  {
+    return IsMGH(fileName, true);
+  }
+  if (EndsWith(lower, ".mgh"))
+  {
+    return IsMGH(fileName, false);
+  }
+  if (EndsWith(lower, ".mnc"))
+  {
+    return IsMINC(fileName);
+  }
+  if (EndsWith(lower, ".par"))
+  {
+    return IsPAR(fileName);
+  }
+  if (EndsWith(lower, ".rec"))
+  {
+    const std::string header = Sibling(stem(4), ".PAR");
+    return !header.empty() && IsPAR(header);
+  }
+  if (EndsWith(lower, ".head"))
+  {
+    return IsAFNIHead(fileName);
+  }
+  if (EndsWith(lower, ".brik") || EndsWith(lower, ".brik.gz"))
+  {
+    const std::string header = Sibling(stem(EndsWith(lower, ".gz") ? 8 : 5), ".HEAD");
+    return !header.empty() && IsAFNIHead(header);
+  }
+  if (EndsWith(lower, ".v"))
+  {
+    return FirstBytes(fileName, 6, false) == "MATRIX";
+  }
+  if (EndsWith(lower, ".nii.gz"))
+  {
+    return IsNIfTI2(fileName, true);
+  }
+  if (EndsWith(lower, ".nii") || EndsWith(lower, ".hdr"))
+  {
+    return IsNIfTI2(fileName, false);
+  }
+  return false;
+}
+
+// ----------------------------------------------------------------------------------------------------------------
+// Reading
+
+/** Parses a float sent as text ("1.5", "nan", "inf"); `what` names it in the error. */
+double
+ParseFloat(const nlohmann::json & text, const std::string & what)
+{
+  const std::string value = text.get<std::string>();
+  char *            end = nullptr;
+  const double      number = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size())
+  {
+    itkGenericExceptionMacro(<< what << ": \"" << value << "\" is not a number");
+  }
+  return number;
+}
+
+/** Exact text of an affine: 16 numbers in row order, 17 significant digits. */
+std::string
+AffineText(const nibridge::AffineMatrix & affine)
+{
+  std::string text;
+  char        number[32];
+  for (const auto & row : affine)
+  {
+    for (const double value : row)
+    {
+      std::snprintf(number, sizeof(number), "%.17g", value);
+      text += (text.empty() ? "" : " ") + std::string(number);
+    }
+  }
+  return text;
+}
+
+/** The affine stored as AffineText(), if the dictionary holds a well-formed one. */
+std::optional<nibridge::AffineMatrix>
+StoredAffine(const MetaDataDictionary & dictionary)
+{
+  std::string text;
+  if (!ExposeMetaData<std::string>(dictionary, nibridge::RASAffineMetaDataKey(), text))
+  {
+    return std::nullopt;
+  }
+  std::istringstream     stream(text);
+  nibridge::AffineMatrix affine{};
+  for (auto & row : affine)
+  {
+    for (double & value : row)
+    {
+      std::string number;
+      if (!(stream >> number))
+      {
+        return std::nullopt;
+      }
+      char * end = nullptr;
+      value = std::strtod(number.c_str(), &end);
+      if (end != number.c_str() + number.size())
+      {
+        return std::nullopt;
+      }
+    }
+  }
+  std::string extra;
+  return (stream >> extra) ? std::nullopt : std::optional<nibridge::AffineMatrix>(affine);
+}
+
+/** A 2D affine that a 2D ITK image can hold (GeometryFromRASAffine's condition). */
+bool
+AffineStaysInPlane(const nibridge::AffineMatrix & affine)
+{
+  return affine[2][0] == 0.0 && affine[2][1] == 0.0 && affine[0][2] == 0.0 && affine[1][2] == 0.0 &&
+         affine[2][3] == 0.0;
+}
+
+Reference
+IntegerTuple(const std::vector<long long> & values, const std::string & context)
+{
+  Reference tuple = Checked(PyTuple_New(static_cast<Py_ssize_t>(values.size())), context);
+  for (std::size_t index = 0; index < values.size(); ++index)
+  {
+    PyObject * item = PyLong_FromLongLong(values[index]);
+    if (item == nullptr)
+    {
+      ThrowPythonError(context);
+    }
+    PyTuple_SET_ITEM(tuple.get(), static_cast<Py_ssize_t>(index), item); // steals the reference
+  }
+  return tuple;
+}
+
+std::string
+RegionText(const std::vector<long long> & start, const std::vector<long long> & size)
+{
+  std::ostringstream text;
+  text << "index [";
+  for (std::size_t axis = 0; axis < start.size(); ++axis)
+  {
+    text << (axis ? ", " : "") << start[axis];
+  }
+  text << "] size [";
+  for (std::size_t axis = 0; axis < size.size(); ++axis)
+  {
+    text << (axis ? ", " : "") << size[axis];
+  }
+  text << ']';
+  return text.str();
+}
+
+/** Calls `release()` on a memoryview so that nothing in Python can reach the C++ buffer afterwards. */
+void
+ReleaseMemoryView(PyObject * view)
+{
+  Reference result(PyObject_CallMethod(view, "release", nullptr));
+  PyErr_Clear();
+}
+
+// ----------------------------------------------------------------------------------------------------------------
+// Writing
+
+/** numpy's dtype string of an ITK component type, in native byte order. */
+std::string
+NumPyComponentDType(IOComponentEnum componentType, bool complex)
+{
+  if (complex)
+  {
+    return componentType == IOComponentEnum::FLOAT ? "=c8" : "=c16";
+  }
+  switch (componentType)
+  {
+    case IOComponentEnum::UCHAR:
+      return "|u1";
+    case IOComponentEnum::CHAR:
+      return "|i1";
+    case IOComponentEnum::USHORT:
+      return "=u2";
+    case IOComponentEnum::SHORT:
+      return "=i2";
+    case IOComponentEnum::UINT:
+      return "=u4";
+    case IOComponentEnum::INT:
+      return "=i4";
+    case IOComponentEnum::ULONG:
+    case IOComponentEnum::ULONGLONG:
+      return "=u" + std::to_string(componentType == IOComponentEnum::ULONG ? sizeof(unsigned long) : 8);
+    case IOComponentEnum::LONG:
+    case IOComponentEnum::LONGLONG:
+      return "=i" + std::to_string(componentType == IOComponentEnum::LONG ? sizeof(long) : 8);
+    case IOComponentEnum::FLOAT:
+      return "=f4";
+    case IOComponentEnum::DOUBLE:
+      return "=f8";
+    default:
+      return {};
+  }
+}
+
+std::string
+FloatText(double value)
+{
+  char number[32];
+  std::snprintf(number, sizeof(number), "%.17g", value);
+  return number;
+}
+} // namespace
+
+/** The nibabel volume opened by ReadImageInformation(), kept for Read(). Python objects: touched, and
+ * dropped, only with the GIL held. */
+struct NiBabelImageIO::Impl
+{
+  Reference volume;
+
+  ~Impl() { this->Reset(); }
+
+  void
+  Reset()
+  {
+    if (volume && Py_IsInitialized())
+    {
+      GILGuard gil;
+      volume.reset();
+    }
+    volume.release(); // Python is gone (a host finalized it): nothing left to drop
+  }
+};
+
+NiBabelImageIO::NiBabelImageIO()
+    : m_Impl(std::make_unique<Impl>())
+{
+  for (const char * extension :
+       { ".mgh", ".mgz", ".mnc", ".par", ".PAR", ".rec", ".REC", ".HEAD", ".BRIK", ".v", ".nii", ".hdr" })
+  {
+    this->AddSupportedReadExtension(extension);
+  }
+  this->AddSupportedReadExtension(".BRIK.gz");
+  this->AddSupportedReadExtension(".nii.gz");
+  for (const char * extension : { ".mgh", ".mgz", ".nii", ".nii.gz" })
+  {
+    this->AddSupportedWriteExtension(extension);
+  }
+  this->SetNumberOfDimensions(3);
+  this->SetFileType(IOFileEnum::Binary);
+  this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
+                                                           : IOByteOrderEnum::LittleEndian);
+}
+
+NiBabelImageIO::~NiBabelImageIO() = default;
+
+void
+NiBabelImageIO::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "ReadRawValues: " << (m_ReadRawValues ? "On" : "Off") << std::endl;
+  os << indent << "ReadAsFloat64: " << (m_ReadAsFloat64 ? "On" : "Off") << std::endl;
+  os << indent << "WriteNIfTI2: " << (m_WriteNIfTI2 ? "On" : "Off") << std::endl;
+  os << indent << "ImageClassName: " << m_ImageClassName << std::endl;
+  os << indent << "Streamable: " << (m_Streamable ? "yes" : "no") << std::endl;
+  os << indent << "InformationFileName: " << m_InformationFileName << std::endl;
+  os << indent << "InformationValues: " << m_InformationValues << std::endl;
+  os << indent << "NiBabelWarnings: " << (m_NiBabelWarnings.empty() ? "none" : m_NiBabelWarnings) << std::endl;
+  os << indent << "NiBabel volume: " << (m_Impl->volume ? "open" : "none") << std::endl;
+  os << indent << "Python: "
+     << (nibridge::PythonInterpreter::IsRunning()
+           ? (nibridge::PythonInterpreter::WasStartedByNiBridge() ? "started by NiBridge" : "the host's")
+           : "not running")
+     << ", home " << nibridge::PythonInterpreter::GetHome() << std::endl;
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Reading
+
+bool
+NiBabelImageIO::CanReadFile(const char * fileName)
+{
+  try
+  {
+    return fileName != nullptr && ClaimsFile(fileName);
+  }
+  catch (...)
+  {
+    return false;
+  }
+}
+
+std::vector<double>
+NiBabelImageIO::GetDefaultDirection(unsigned int axis) const
+{
+  if (this->GetNumberOfDimensions() > 3 && axis < 3)
+  {
+    return this->GetDirection(axis);
+  }
+  return Superclass::GetDefaultDirection(axis);
+}
+
+bool
+NiBabelImageIO::CanStreamRead()
+{
+  if (!m_InformationFileName.empty() && m_InformationFileName == m_FileName)
+  {
+    return m_Streamable;
+  }
+  return !EndsWith(Lower(m_FileName), ".v");
+}
+
+ImageIORegion
+NiBabelImageIO::GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const
+{
+  if (m_UseStreamedReading && m_Streamable)
+  {
+    return requested;
+  }
+  return Superclass::GenerateStreamableReadRegionFromRequestedRegion(requested);
+}
+
+void
+NiBabelImageIO::ReadImageInformation()
+{
+  m_InformationFileName.clear();
+  m_ImageClassName.clear();
+  this->GetMetaDataDictionary().Clear();
+  if (m_ReadRawValues && m_ReadAsFloat64)
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": ReadRawValues and ReadAsFloat64 exclude each other");
+  }
+  const std::string values = m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+
+  std::string infoText;
+  try
+  {
+    nibridge::PythonInterpreter::Initialize();
+    GILGuard   gil;
+    PyObject * helper = nibridge::python::NiBabelHelperModule();
+    m_Impl->volume.reset();
+    const std::string context = Quoted(m_FileName) + ": nibabel cannot read it";
+    Reference         volume =
+      Checked(PyObject_CallMethod(helper, "NiBabelVolume", "(ss)", m_FileName.c_str(), values.c_str()), context);
+    Reference info = Checked(PyObject_CallMethod(volume.get(), "info_json", nullptr), context);
+    infoText = nibridge::python::Text(info.get());
+    m_Impl->volume = std::move(volume);
+  }
+  catch (const ExceptionObject & error)
+  {
+    const std::string description = error.GetDescription();
+    if (description.rfind(Quoted(m_FileName), 0) == 0)
+    {
+      throw;
+    }
+    itkExceptionMacro(<< Quoted(m_FileName) << ": " << description); // Python did not start, or lacks a module
+  }
+
+  const nlohmann::json info = nlohmann::json::parse(infoText);
+  const auto           shape = info.at("shape").get<std::vector<long long>>();
+  const std::string    pixel = info.at("pixel").get<std::string>();
+  const auto           numberOfComponents = info.at("components").get<unsigned int>();
+
+  std::optional<nibridge::AffineMatrix> affine;
+  if (!info.at("affine").is_null())
+  {
+    const auto & numbers = info.at("affine");
+    if (numbers.size() != 16)
+    {
+      itkExceptionMacro(<< Quoted(m_FileName) << ": nibabel's affine is not 4x4");
+    }
+    affine.emplace();
+    for (unsigned int element = 0; element < 16; ++element)
+    {
+      (*affine)[element / 4][element % 4] = ParseFloat(numbers[element], Quoted(m_FileName) + ": nibabel's affine");
+    }
+  }
+  std::vector<double> zooms;
+  for (const auto & zoom : info.at("zooms"))
+  {
+    zooms.push_back(ParseFloat(zoom, Quoted(m_FileName) + ": the header's zooms"));
+  }
+
+  // ITK's axes: nibabel's, and for 1D and out-of-plane 2D images a third of size 1 (with their geometry).
+  unsigned int numberOfDimensions = static_cast<unsigned int>(shape.size());
+  if (affine && (numberOfDimensions == 1 || (numberOfDimensions == 2 && !AffineStaysInPlane(*affine))))
+  {
+    numberOfDimensions = 3;
+  }
+  nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
+  if (affine)
+  {
+    std::vector<double> extraAxisSpacing;
+    for (unsigned int axis = 3; axis < numberOfDimensions; ++axis)
+    {
+      const double zoom = axis < zooms.size() ? zooms[axis] : 1.0;
+      extraAxisSpacing.push_back(std::isfinite(zoom) && zoom > 0.0 ? zoom : 1.0);
+    }
+    const std::string what = Quoted(m_FileName) + " (nibabel's affine)";
+    if (numberOfDimensions <= 5)
+    {
+      geometry = nibridge::GeometryFromRASAffine(*affine, numberOfDimensions, extraAxisSpacing, what);
+    }
+    else
+    {
+      const nibridge::ImageGeometry spatial = nibridge::GeometryFromRASAffine(*affine, 3, {}, what);
+      for (unsigned int row = 0; row < 3; ++row)
+      {
+        geometry.spacing[row] = spatial.spacing[row];
+        geometry.origin[row] = spatial.origin[row];
+        std::copy(spatial.direction[row].begin(), spatial.direction[row].end(), geometry.direction[row].begin());
+      }
+      std::copy(extraAxisSpacing.begin(), extraAxisSpacing.end(), geometry.spacing.begin() + 3);
+    }
+  }
+
+  this->SetNumberOfDimensions(numberOfDimensions);
+  for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)
+  {
+    this->SetDimensions(axis, axis < shape.size() ? static_cast<SizeValueType>(shape[axis]) : 1);
+    this->SetSpacing(axis, geometry.spacing[axis]);
+    this->SetOrigin(axis, geometry.origin[axis]);
+    std::vector<double> column(numberOfDimensions);
+    for (unsigned int row = 0; row < numberOfDimensions; ++row)
+    {
+      column[row] = geometry.direction[row][axis];
+    }
+    this->SetDirection(axis, column);
+  }
+  this->SetComponentType(ImageIOBase::GetComponentTypeFromString(info.at("component").get<std::string>()));
+  this->SetNumberOfComponents(numberOfComponents);
+  if (pixel == "complex")
+  {
+    this->SetPixelType(IOPixelEnum::COMPLEX);
+  }
+  else if (pixel == "rgb")
+  {
+    this->SetPixelType(IOPixelEnum::RGB);
+  }
+  else if (pixel == "rgba")
+  {
+    this->SetPixelType(IOPixelEnum::RGBA);
+  }
+  else
+  {
+    this->SetPixelType(IOPixelEnum::SCALAR);
+  }
+  this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
+                                                           : IOByteOrderEnum::LittleEndian);
+
+  MetaDataDictionary & dictionary = this->GetMetaDataDictionary();
+  for (const auto & [key, value] : info.at("metadata").items())
+  {
+    EncapsulateMetaData<std::string>(dictionary, key, value.get<std::string>());
+  }
+  if (affine)
+  {
+    EncapsulateMetaData<std::string>(dictionary, nibridge::RASAffineMetaDataKey(), AffineText(*affine));
+  }
+  m_NiBabelWarnings.clear();
+  for (const auto & warning : info.at("warnings"))
+  {
+    m_NiBabelWarnings += (m_NiBabelWarnings.empty() ? "" : "\n") + warning.get<std::string>();
+  }
+  if (!m_NiBabelWarnings.empty())
+  {
+    EncapsulateMetaData<std::string>(dictionary, WarningsMetaDataKey, m_NiBabelWarnings);
+  }
+  m_ImageClassName = info.at("metadata").value(ImageClassMetaDataKey, "");
+  m_Streamable = info.at("streamable").get<bool>();
+  m_InformationFileName = m_FileName;
+  m_InformationValues = values;
+}
+
+void
+NiBabelImageIO::Read(void * buffer)
+{
+  const std::string values = m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+  if (m_InformationFileName != m_FileName || m_InformationValues != values || !m_Impl->volume)
+  {
+    this->ReadImageInformation();
+  }
+  // The IO region may have fewer axes than the image (the first slice of the others) or more (each of size 1).
+  const unsigned int     numberOfDimensions = this->GetNumberOfDimensions();
+  std::vector<long long> start(numberOfDimensions, 0);
+  std::vector<long long> size(numberOfDimensions, 1);
+  for (unsigned int axis = 0; axis < m_IORegion.GetImageDimension(); ++axis)
+  {
+    const auto index = static_cast<long long>(m_IORegion.GetIndex(axis));
+    const auto count = static_cast<long long>(m_IORegion.GetSize(axis));
+    const auto extent = static_cast<long long>(axis < numberOfDimensions ? this->GetDimensions(axis) : 1);
+    if (index < 0 || count < 1 || index + count > extent)
+    {
+      std::ostringstream region;
+      region << m_IORegion;
+      itkExceptionMacro(<< Quoted(m_FileName) << ": the requested region lies outside the image: " << region.str());
+    }
+    if (axis < numberOfDimensions)
+    {
+      start[axis] = index;
+      size[axis] = count;
+    }
+  }
+  std::size_t bytes = this->GetComponentSize() * this->GetNumberOfComponents();
+  for (const long long count : size)
+  {
+    bytes *= static_cast<std::size_t>(count);
+  }
+
+  const std::string context = Quoted(m_FileName) + ": nibabel cannot read the region " + RegionText(start, size);
+  GILGuard          gil;
+  Reference         view =
+    Checked(PyMemoryView_FromMemory(static_cast<char *>(buffer), static_cast<Py_ssize_t>(bytes), PyBUF_WRITE), context);
+  Reference startTuple = IntegerTuple(start, context);
+  Reference sizeTuple = IntegerTuple(size, context);
+  Reference result(
+    PyObject_CallMethod(m_Impl->volume.get(), "read_into", "(OOO)", view.get(), startTuple.get(), sizeTuple.get()));
+  if (!result)
+  {
+    ThrowPythonError(context);
+  }
+  ReleaseMemoryView(view.get());
+  const std::string warnings = nibridge::python::Text(result.get());
+  if (!warnings.empty())
+  {
+    m_NiBabelWarnings += (m_NiBabelWarnings.empty() ? "" : "\n") + warnings;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Writing
+
+bool
+NiBabelImageIO::CanWriteFile(const char * fileName)
+{
+  if (fileName == nullptr)
+  {
+    return false;
+  }
+  const std::string lower = Lower(fileName);
+  if (EndsWith(lower, ".mgh") || EndsWith(lower, ".mgz"))
+  {
+    return true;
+  }
+  return m_WriteNIfTI2 && (EndsWith(lower, ".nii") || EndsWith(lower, ".nii.gz"));
+}
+
+void
+NiBabelImageIO::WriteImageInformation()
+{
+  // Everything is written by Write().
+}
+
+void
+NiBabelImageIO::Write(const void * buffer)
+{
+  const std::string lower = Lower(m_FileName);
+  std::string       format;
+  if (EndsWith(lower, ".mgh") || EndsWith(lower, ".mgz"))
+  {
+    format = "mgh";
+  }
+  else if (m_WriteNIfTI2 && (EndsWith(lower, ".nii") || EndsWith(lower, ".nii.gz")))
+  {
+    format = "nifti2";
+  }
+  else
+  {
+    itkExceptionMacro(<< Quoted(m_FileName)
+                      << ": NiBabelImageIO writes .mgh and .mgz, and .nii/.nii.gz as NIfTI-2 with WriteNIfTI2 on");
+  }
+
+  const unsigned int numberOfDimensions = this->GetNumberOfDimensions();
+  if (numberOfDimensions == 0)
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write an image with no dimensions");
+  }
+  const IOComponentEnum componentType = this->GetComponentType();
+  const IOPixelEnum     pixelType = this->GetPixelType();
+  const unsigned int    numberOfComponents = this->GetNumberOfComponents();
+  std::string           pixel;
+  bool                  pixelFits = false;
+  switch (pixelType)
+  {
+    case IOPixelEnum::SCALAR:
+      pixel = "scalar";
+      pixelFits = numberOfComponents == 1;
+      break;
+    case IOPixelEnum::COMPLEX:
+      pixel = "complex";
+      pixelFits = numberOfComponents == 2 &&
+                  (componentType == IOComponentEnum::FLOAT || componentType == IOComponentEnum::DOUBLE);
+      break;
+    case IOPixelEnum::RGB:
+    case IOPixelEnum::RGBA:
+      pixel = pixelType == IOPixelEnum::RGB ? "rgb" : "rgba";
+      pixelFits = componentType == IOComponentEnum::UCHAR && numberOfComponents == (pixel == "rgb" ? 3u : 4u);
+      break;
+    default:
+      break;
+  }
+  const std::string dtype = NumPyComponentDType(componentType, pixel == "complex");
+  if (!pixelFits || dtype.empty())
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write " << ImageIOBase::GetPixelTypeAsString(pixelType)
+                      << " pixels of " << numberOfComponents << ' '
+                      << ImageIOBase::GetComponentTypeAsString(componentType)
+                      << " components: nibabel's formats take scalars, complex float/double and RGB/RGBA of "
+                         "unsigned char");
+  }
+
+  nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
+  std::size_t             numberOfPixels = 1;
+  nlohmann::json          shape = nlohmann::json::array();
+  nlohmann::json          zooms = nlohmann::json::array();
+  for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)
+  {
+    geometry.spacing[axis] = this->GetSpacing(axis);
+    geometry.origin[axis] = this->GetOrigin(axis);
+    const std::vector<double> column = this->GetDirection(axis);
+    for (unsigned int row = 0; row < numberOfDimensions; ++row)
+    {
+      geometry.direction[row][axis] = column[row];
+    }
+    numberOfPixels *= this->GetDimensions(axis);
+    shape.push_back(this->GetDimensions(axis));
+    zooms.push_back(FloatText(this->GetSpacing(axis)));
+  }
+  if (m_IORegion.GetNumberOfPixels() != 0 && m_IORegion.GetNumberOfPixels() != numberOfPixels)
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": NiBabelImageIO writes whole images, not regions");
+  }
+  geometry.sourceAffine = StoredAffine(this->GetMetaDataDictionary());
+  const nibridge::AffineMatrix affine =
+    nibridge::RASAffineFromGeometry(geometry, Quoted(m_FileName) + ": the image geometry");
+  nlohmann::json affineTexts = nlohmann::json::array();
+  for (const auto & row : affine)
+  {
+    for (const double value : row)
+    {
+      affineTexts.push_back(FloatText(value));
+    }
+  }
+  std::string                timeUnits = "unknown";
+  std::string                imageClass;
+  const MetaDataDictionary & dictionary = this->GetMetaDataDictionary();
+  ExposeMetaData<std::string>(dictionary, TimeUnitsMetaDataKey, timeUnits);
+  ExposeMetaData<std::string>(dictionary, ImageClassMetaDataKey, imageClass);
+  nlohmann::json    headerTexts = nlohmann::json::object();
+  const std::string prefix = HeaderFieldMetaDataKeyPrefix;
+  for (const std::string & key : dictionary.GetKeys())
+  {
+    std::string value;
+    if (key.rfind(prefix, 0) == 0 && ExposeMetaData<std::string>(dictionary, key, value))
+    {
+      headerTexts[key.substr(prefix.size())] = value;
+    }
+  }
+  nlohmann::json description = { { "format", format },       { "shape", shape },        { "dtype", dtype },
+                                 { "pixel", pixel },         { "affine", affineTexts }, { "zooms", zooms },
+                                 { "time_units", timeUnits } };
+  description["image_class"] = imageClass;
+  description["header"] = headerTexts;
+  const std::string descriptionText = description.dump();
+  const std::size_t bytes = numberOfPixels * this->GetComponentSize() * numberOfComponents;
+
+  const std::string context = Quoted(m_FileName) + ": nibabel cannot write it";
+  try
+  {
+    nibridge::PythonInterpreter::Initialize();
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": " << error.GetDescription());
+  }
+  GILGuard   gil;
+  PyObject * helper = nullptr;
+  try
+  {
+    helper = nibridge::python::NiBabelHelperModule();
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": " << error.GetDescription());
+  }
+  Reference view =
+    Checked(PyMemoryView_FromMemory(
+              static_cast<char *>(const_cast<void *>(buffer)), static_cast<Py_ssize_t>(bytes), PyBUF_READ),
+            context);
+  Reference result(
+    PyObject_CallMethod(helper, "write_volume", "(sOs)", m_FileName.c_str(), view.get(), descriptionText.c_str()));
+  if (!result)
+  {
+    ThrowPythonError(context);
+  }
+  ReleaseMemoryView(view.get());
+}
+
+} // namespace itk

@@ -1,0 +1,94 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgePythonSupport_h
+#define itkNiBridgePythonSupport_h
+
+// PRIVATE to NiBridgePython: never installed, never included by a public header. The one header
+// that includes Python.h; the C API helpers shared by the library's .cxx files.
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <memory>
+#include <string>
+
+namespace itk
+{
+namespace nibridge
+{
+namespace python
+{
+/** Holds the GIL for its lifetime (PyGILState_Ensure/Release): from any thread, nested or not.
+ * Python must be running (PythonInterpreter::Initialize()). */
+class GILGuard
+{
+public:
+  GILGuard()
+      : m_State(PyGILState_Ensure())
+  {}
+  ~GILGuard() { PyGILState_Release(m_State); }
+  GILGuard(const GILGuard &) = delete;
+  GILGuard &
+  operator=(const GILGuard &) = delete;
+
+private:
+  PyGILState_STATE m_State;
+};
+
+/** Releases the GIL for its lifetime, in a thread that holds it (Py_BEGIN/END_ALLOW_THREADS). */
+class GILRelease
+{
+public:
+  GILRelease()
+      : m_ThreadState(PyEval_SaveThread())
+  {}
+  ~GILRelease() { PyEval_RestoreThread(m_ThreadState); }
+  GILRelease(const GILRelease &) = delete;
+  GILRelease &
+  operator=(const GILRelease &) = delete;
+
+private:
+  PyThreadState * m_ThreadState;
+};
+
+/** Drops a reference. Only ever called with the GIL held. */
+struct ReferenceDeleter
+{
+  void
+  operator()(PyObject * object) const
+  {
+    Py_XDECREF(object);
+  }
+};
+
+/** An owned (new) reference; reset or destroy it only while holding the GIL. */
+using Reference = std::unique_ptr<PyObject, ReferenceDeleter>;
+
+/** Takes ownership of a new reference; throws the pending Python error (see ThrowPythonError) if it is null. */
+Reference
+Checked(PyObject * newReference, const std::string & context);
+
+/** Turns the pending Python exception into an itk::ExceptionObject: "<context>: <Type>: <message>" followed by
+ * the formatted traceback. Clears the Python error. Call with the GIL held. */
+[[noreturn]] void
+ThrowPythonError(const std::string & context);
+
+/** The UTF-8 text of str(object); "<unprintable>" if str() fails. GIL held. */
+std::string
+Text(PyObject * object);
+
+/** The nibabel helper module (nibridge_nibabel_io.py compiled into the library), created at first use: checks
+ * first that numpy and nibabel import, and throws a clear "... is not importable from the Python at ..." error if
+ * not. A borrowed reference, valid for the life of the process. GIL held. */
+PyObject *
+NiBabelHelperModule();
+
+} // namespace python
+} // namespace nibridge
+} // namespace itk
+
+#endif

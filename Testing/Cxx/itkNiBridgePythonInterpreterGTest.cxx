@@ -1,0 +1,231 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgePythonInterpreter.h"
+#include "itkNiBabelImageIO.h"
+#include "itkNiBridgePythonTestSupport.h"
+
+#include "itkMacro.h"
+
+#include "gtest/gtest.h"
+
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace
+{
+using itk::nibridge::PythonInterpreter;
+using nibridge_test::Generated;
+using nibridge_test::Manifest;
+using nibridge_test::RunHelper;
+
+/** The description of the itk::ExceptionObject `action` throws; fails the test if it throws none. */
+template<typename TAction>
+std::string
+ExceptionDescription(TAction && action)
+{
+  try
+  {
+    action();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    return error.GetDescription();
+  }
+  ADD_FAILURE() << "no itk::ExceptionObject was thrown";
+  return {};
+}
+
+bool
+Contains(const std::string & text, const std::string & part)
+{
+  return text.find(part) != std::string::npos;
+}
+
+struct sigaction
+CurrentAction(int signalNumber)
+{
+  struct sigaction action
+  {};
+  sigaction(signalNumber, nullptr, &action);
+  return action;
+}
+
+void
+IgnoreSignal(int)
+{}
+} // namespace
+
+TEST(PythonInterpreter, EvaluatesExpressionsInTheBuildPython)
+{
+  EXPECT_EQ(PythonInterpreter::Evaluate("6 * 7"), "42");
+  EXPECT_TRUE(PythonInterpreter::IsRunning());
+  EXPECT_TRUE(PythonInterpreter::WasStartedByNiBridge());
+  EXPECT_EQ(PythonInterpreter::Evaluate("__import__('sys').prefix"), PythonInterpreter::GetBuildHome());
+  EXPECT_EQ(PythonInterpreter::Evaluate("'.'.join(map(str, __import__('sys').version_info[:2]))"),
+            std::to_string(PY_MAJOR_VERSION_FOR_TEST) + "." + std::to_string(PY_MINOR_VERSION_FOR_TEST));
+}
+
+TEST(PythonInterpreter, FindsNumPyAndNiBabelInTheBuildPythonsSitePackages)
+{
+  PythonInterpreter::ImportModule("numpy");
+  PythonInterpreter::ImportModule("nibabel");
+  const std::string numpyFile = PythonInterpreter::Evaluate("__import__('numpy').__file__");
+  bool              inBuildSitePackages = false;
+  for (const std::string & directory : PythonInterpreter::GetBuildSitePackages())
+  {
+    inBuildSitePackages = inBuildSitePackages || numpyFile.rfind(directory, 0) == 0;
+  }
+  EXPECT_TRUE(inBuildSitePackages) << numpyFile;
+  EXPECT_EQ(PythonInterpreter::Evaluate("int(__import__('numpy').arange(4).sum())"), "6");
+}
+
+TEST(PythonInterpreter, TurnsAPythonExceptionIntoAnExceptionObjectWithTypeMessageAndTraceback)
+{
+  const std::string description = ExceptionDescription([]() {
+    PythonInterpreter::Execute("def inner():\n    raise ValueError('bad value 42')\n\ninner()\n", "\"some.file\"");
+  });
+  EXPECT_TRUE(Contains(description, "\"some.file\": ValueError: bad value 42")) << description;
+  EXPECT_TRUE(Contains(description, "Traceback (most recent call last)")) << description;
+  EXPECT_TRUE(Contains(description, "in inner")) << description;
+  // The interpreter is still usable afterwards: the error was cleared.
+  EXPECT_EQ(PythonInterpreter::Evaluate("1 + 1"), "2");
+}
+
+TEST(PythonInterpreter, NamesAMissingModuleAndThePythonItLookedIn)
+{
+  const std::string description =
+    ExceptionDescription([]() { PythonInterpreter::ImportModule("nibridge_no_such_module"); });
+  EXPECT_TRUE(Contains(description,
+                       "nibridge_no_such_module is not importable from the Python at " +
+                         PythonInterpreter::GetBuildHome() + ": ModuleNotFoundError"))
+    << description;
+}
+
+TEST(PythonInterpreter, ReleasesTheGILAfterStartingSoThatOtherThreadsRunPython)
+{
+  PythonInterpreter::Initialize();
+  // If the starting thread kept the GIL, this thread would wait for ever: give it ten seconds.
+  auto other = std::async(std::launch::async, []() { return PythonInterpreter::Evaluate("'from another thread'"); });
+  ASSERT_EQ(other.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(other.get(), "from another thread");
+}
+
+TEST(PythonInterpreter, RunsPythonFromManyThreadsAtOnce)
+{
+  constexpr int            numberOfThreads = 8;
+  constexpr int            callsPerThread = 50;
+  std::vector<std::string> failures(numberOfThreads);
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < numberOfThreads; ++thread)
+  {
+    threads.emplace_back([thread, &failures]() {
+      for (int call = 0; call < callsPerThread; ++call)
+      {
+        const std::string expected = std::to_string(thread * 1000 + call);
+        const std::string value =
+          PythonInterpreter::Evaluate(std::to_string(thread) + " * 1000 + " + std::to_string(call));
+        if (value != expected)
+        {
+          failures[thread] = value + " instead of " + expected;
+        }
+      }
+    });
+  }
+  for (std::thread & thread : threads)
+  {
+    thread.join();
+  }
+  for (const std::string & failure : failures)
+  {
+    EXPECT_TRUE(failure.empty()) << failure;
+  }
+}
+
+TEST(PythonInterpreter, LeavesTheHostsSignalHandlersAlone)
+{
+  if (PythonInterpreter::IsRunning())
+  {
+    GTEST_SKIP() << "Python already runs in this process (tests run in one process): needs a fresh one";
+  }
+  std::signal(SIGINT, IgnoreSignal);
+  const auto interruptBefore = CurrentAction(SIGINT).sa_handler;
+  const auto pipeBefore = CurrentAction(SIGPIPE).sa_handler;
+  PythonInterpreter::ImportModule("nibabel");
+  EXPECT_EQ(CurrentAction(SIGINT).sa_handler, interruptBefore);
+  EXPECT_EQ(CurrentAction(SIGPIPE).sa_handler, pipeBefore);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+TEST(PythonInterpreter, StartsOnlyAtTheFirstReadAndImportsNiBabelOnlyThen)
+{
+  if (PythonInterpreter::IsRunning())
+  {
+    GTEST_SKIP() << "Python already runs in this process (tests run in one process): needs a fresh one";
+  }
+  const std::string fileName = Generated("tiny").at("file");
+  auto              imageIO = itk::NiBabelImageIO::New();
+  EXPECT_TRUE(imageIO->CanReadFile(fileName.c_str()));
+  EXPECT_FALSE(PythonInterpreter::IsRunning()) << "creating the IO and CanReadFile must not start Python";
+  PythonInterpreter::Initialize();
+  EXPECT_EQ(PythonInterpreter::Evaluate("'nibabel' in __import__('sys').modules"), "False");
+  imageIO->SetFileName(fileName);
+  imageIO->ReadImageInformation();
+  EXPECT_EQ(PythonInterpreter::Evaluate("'nibabel' in __import__('sys').modules"), "True");
+}
+
+TEST(PythonInterpreter, CanReadFileThroughTheFactoryNeverStartsPython)
+{
+  const nibridge_test::ChildResult child = RunHelper({ "can-read", Generated("tiny").at("file") });
+  EXPECT_EQ(child.exitCode, 0) << child.output;
+  EXPECT_TRUE(Contains(child.output, "io NiBabelImageIO python-running 0")) << child.output;
+}
+
+TEST(PythonInterpreter, UsesAPythonTheHostStartedInsteadOfStartingAnother)
+{
+  const nibridge_test::ChildResult child = RunHelper({ "host-interpreter", Generated("tiny").at("file") });
+  EXPECT_EQ(child.exitCode, 0) << child.output;
+  EXPECT_TRUE(Contains(child.output, "read NiBabelImageIO size [2, 3, 4, 1]")) << child.output;
+  EXPECT_TRUE(Contains(child.output, "started-by-nibridge 0 host-marker 42")) << child.output;
+}
+
+TEST(PythonInterpreter, ReportsAMissingNiBabelAtReadTimeNamingTheFileAndThePython)
+{
+  const std::string                fileName = Generated("tiny").at("file");
+  const nibridge_test::ChildResult child =
+    RunHelper({ "read", fileName }, { { "NIBRIDGE_PYTHONPATH", Generated("without_nibabel") } });
+  EXPECT_EQ(child.exitCode, 1) << child.output;
+  EXPECT_TRUE(Contains(child.output, "\"" + fileName + "\": nibabel is not importable from the Python at "))
+    << child.output;
+  EXPECT_TRUE(Contains(child.output, "ImportError: nibabel is hidden by the NiBridge test")) << child.output;
+}
+
+TEST(PythonInterpreter, ReportsAMissingNumPyAtReadTimeNamingTheFileAndThePython)
+{
+  const std::string                fileName = Generated("tiny").at("file");
+  const nibridge_test::ChildResult child =
+    RunHelper({ "read", fileName }, { { "NIBRIDGE_PYTHONPATH", Generated("without_numpy") } });
+  EXPECT_EQ(child.exitCode, 1) << child.output;
+  EXPECT_TRUE(Contains(child.output, "\"" + fileName + "\": numpy is not importable from the Python at "))
+    << child.output;
+  EXPECT_TRUE(Contains(child.output, "ImportError: numpy is hidden by the NiBridge test")) << child.output;
+}
+
+TEST(PythonInterpreter, ReportsAPythonHomeWithoutAStandardLibraryAtReadTime)
+{
+  const std::string                fileName = Generated("tiny").at("file");
+  const std::string                home = nibridge_test::OutputPath("no_python_here");
+  const nibridge_test::ChildResult child = RunHelper({ "read", fileName }, { { "NIBRIDGE_PYTHONHOME", home } });
+  EXPECT_EQ(child.exitCode, 1) << child.output;
+  EXPECT_TRUE(
+    Contains(child.output,
+             "\"" + fileName + "\": cannot start the embedded Python (home " + home + "): it has no standard library"))
+    << child.output;
+}
