@@ -33,7 +33,7 @@ class BuildWithCMake(build_py):
                 str(build_dir),
                 "-DCMAKE_BUILD_TYPE=Release",
                 "-DNiBridge_BUILD_TESTING=OFF",
-                "-DNiBridge_SHARED_CORE=OFF",
+                "-DNiBridge_SHARED_LIBS=OFF",
                 f"-DPython3_EXECUTABLE={sys.executable}",
             ],
             check=True,

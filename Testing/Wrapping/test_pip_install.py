@@ -44,6 +44,13 @@ def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_p
     subprocess.run([ni2npy, nrrd, tmp_path / "plane.npy"], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "plane.npy"), [[1.0, 3.0], [2.0, 4.0]])
 
+    # A nibabel-only format: the embedded Python of the module.
+    mgz = tmp_path / "volume.mgz"
+    nib.save(nib.MGHImage(np.arange(24, dtype=np.int32).reshape(2, 3, 4), np.diag([2.0, 3.0, 4.0, 1.0])), mgz)
+    subprocess.run([ni2npy, "--affine", tmp_path / "mgz-affine.npy", mgz, tmp_path / "mgz.npy"], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "mgz.npy"), nib.load(mgz).get_fdata())
+    np.testing.assert_array_equal(np.load(tmp_path / "mgz-affine.npy"), nib.load(mgz).affine)
+
     # The package imports in the environment's own Python, away from the source tree.
     imported = subprocess.run(
         [python, "-c", "import nibridge; print(nibridge.__version__)"],
