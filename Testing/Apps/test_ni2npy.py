@@ -715,6 +715,80 @@ def test_malformed_inputs_fail_with_one_line_naming_the_input_and_leave_nothing(
     assert leftovers(tmp_path) == before
 
 
+# ---- bad input in nibabel formats (the embedded Python) --------------------------------------
+
+
+def truncated_mgz(tmp_path):
+    noise = np.random.default_rng(2).integers(0, 30000, (30, 30, 30)).astype(np.int32)
+    whole = save(nib.MGHImage(noise, OBLIQUE), tmp_path / "whole.mgz")
+    broken = tmp_path / "truncated.mgz"
+    broken.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    whole.unlink()
+    return broken
+
+
+def par_without_rec(tmp_path):
+    lonely = tmp_path / "lonely.PAR"
+    lonely.write_bytes((Path(data_path) / "T1.PAR").read_bytes())
+    return lonely
+
+
+def broken_afni_head(tmp_path):
+    head = tmp_path / "broken+orig.HEAD"
+    head.write_bytes((Path(data_path) / "bad_attribute+orig.HEAD").read_bytes())
+    (tmp_path / "broken+orig.BRIK").write_bytes(b"\0" * 64)
+    return head
+
+
+def mgz_nibabel_rejects(tmp_path):
+    """A well-formed MGH header whose data type code (bytes 20-24) is one no MGH writer uses."""
+    raw = bytearray(
+        gzip.decompress(save(nib.MGHImage(ramp((3, 4, 5), "int16"), OBLIQUE), tmp_path / "ok.mgz").read_bytes())
+    )
+    raw[20:24] = np.array(99, dtype=">i4").tobytes()
+    rejected = tmp_path / "type99.mgz"
+    rejected.write_bytes(gzip.compress(bytes(raw)))
+    (tmp_path / "ok.mgz").unlink()
+    return rejected
+
+
+@pytest.mark.parametrize(
+    ("make_input", "reason"),
+    [
+        (truncated_mgz, "EOFError"),
+        (par_without_rec, "FileNotFoundError"),
+        (broken_afni_head, "AFNIHeaderError"),
+        (mgz_nibabel_rejects, "nibabel cannot read it"),
+    ],
+    ids=["truncated-mgz", "par-without-rec", "broken-afni-head", "mgz-nibabel-rejects"],
+)
+def test_bad_nibabel_inputs_fail_with_one_line_and_leave_nothing(make_input, reason, tmp_path):
+    source = make_input(tmp_path)
+    before = leftovers(tmp_path)
+    result = run_ni2npy("--affine", tmp_path / "never-affine.npy", source, tmp_path / "never.npy")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f'ni2npy: error: "{source}": ')
+    assert reason in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert leftovers(tmp_path) == before
+    verbose = run_ni2npy("--verbose", source, tmp_path / "never.npy")
+    assert "Traceback (most recent call last):" in verbose.stderr  # the whole story, on request
+
+
+def test_a_python_without_nibabel_gives_a_clear_error_for_nibabel_formats_only(tmp_path):
+    fake = tmp_path / "fake-packages" / "nibabel"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('this nibabel is broken on purpose')\n")
+    environment = {"NIBRIDGE_PYTHONPATH": str(tmp_path / "fake-packages")}
+    mgz = save(nib.MGHImage(ramp((3, 4, 5), "int16"), OBLIQUE), tmp_path / "volume.mgz")
+    result = run_ni2npy(mgz, tmp_path / "never.npy", environment=environment)
+    assert result.returncode == 1
+    assert str(mgz) in result.stderr and "nibabel" in result.stderr and "ImportError" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    nifti = save(nib.Nifti1Image(ramp((3, 4, 5), "int16"), OBLIQUE), tmp_path / "volume.nii")
+    assert run_ni2npy(nifti, tmp_path / "fine.npy", environment=environment).returncode == 0
+
+
 def test_an_unwritable_output_directory_is_reported(tmp_path):
     source = save(nib.Nifti1Image(ramp((2, 2, 2), "int16"), np.eye(4)), tmp_path / "in.nii")
     result = run_ni2npy(source, tmp_path / "missing-directory" / "out.npy")

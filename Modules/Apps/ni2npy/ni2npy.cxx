@@ -24,9 +24,10 @@ namespace
 {
 constexpr int UsageError = 2;
 
-/** Messages from ITK's readers span several lines and carry object addresses: make them one line. */
+/** Messages from ITK's readers span several lines and carry object addresses: make them one line.
+ * A Python traceback (from the nibabel reader) is left out unless `withTraceback`. */
 std::string
-OneLine(const std::string & message)
+OneLine(const std::string & message, bool withTraceback = false)
 {
   std::string result;
   std::size_t start = 0;
@@ -57,6 +58,11 @@ OneLine(const std::string & message)
   for (std::size_t found = result.find(itkPrefix); found != std::string::npos; found = result.find(itkPrefix))
   {
     result.erase(found, itkPrefix.size());
+  }
+  const std::size_t traceback = result.find(" Traceback (most recent call last):");
+  if (!withTraceback && traceback != std::string::npos)
+  {
+    result.erase(traceback);
   }
   return result;
 }
@@ -124,12 +130,13 @@ Run(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & error)
   {
-    std::cerr << "ni2npy: error: \"" << options.input << "\": " << OneLine(error.GetDescription()) << '\n';
+    std::cerr << "ni2npy: error: \"" << options.input << "\": " << OneLine(error.GetDescription(), options.verbose)
+              << '\n';
     return Failure;
   }
   catch (const std::exception & error)
   {
-    std::cerr << "ni2npy: error: " << OneLine(error.what()) << '\n';
+    std::cerr << "ni2npy: error: " << OneLine(error.what(), options.verbose) << '\n';
     return Failure;
   }
   return 0;

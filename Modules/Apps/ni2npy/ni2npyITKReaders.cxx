@@ -14,6 +14,38 @@
 #ifdef NI2NPY_HAVE_NIBABEL
 #  include "itkNiBabelImageIO.h"
 #  include "itkNiBabelImageIOFactory.h"
+#  include "itkMetaDataObject.h"
+#endif
+
+#ifdef NI2NPY_HAVE_NIBABEL
+namespace
+{
+/** True if nibabel's values for the file are its stored values (no scaling applied): then ni2npy
+ * converts them to float64 itself, exactly as get_fdata() would, from a quarter of the bytes (int16). */
+bool
+HoldsStoredValues(itk::NiBabelImageIO & imageIO, const char * fileName)
+{
+  try
+  {
+    imageIO.SetFileName(fileName);
+    imageIO.ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject &)
+  {
+    return false; // the reading proper reports the error
+  }
+  std::string  valueType, storedType;
+  const auto & dictionary = imageIO.GetMetaDataDictionary();
+  if (!itk::ExposeMetaData<std::string>(dictionary, "NiBabel_ValueDType", valueType) ||
+      !itk::ExposeMetaData<std::string>(dictionary, "NiBabel_StoredDType", storedType) || valueType.size() < 2 ||
+      storedType.size() < 2)
+  {
+    return false;
+  }
+  // Compare the kind and size, not the byte order ("<i2" and ">i2" hold the same values).
+  return valueType.substr(1) == storedType.substr(1);
+}
+} // namespace
 #endif
 
 /** The ImageIO that reads `fileName`, with one reference held for the caller to adopt; null if no
@@ -36,9 +68,9 @@ ni2npyCreateImageIO(const char * fileName, int readAsFloat64)
     return nullptr;
   }
 #ifdef NI2NPY_HAVE_NIBABEL
-  if (auto * nibabelIO = dynamic_cast<itk::NiBabelImageIO *>(imageIO.GetPointer()))
+  if (auto * nibabelIO = dynamic_cast<itk::NiBabelImageIO *>(imageIO.GetPointer()); nibabelIO && readAsFloat64)
   {
-    nibabelIO->SetReadAsFloat64(readAsFloat64 != 0);
+    nibabelIO->SetReadAsFloat64(!HoldsStoredValues(*nibabelIO, fileName));
   }
 #else
   static_cast<void>(readAsFloat64);

@@ -567,7 +567,14 @@ OpenVolume(const std::string & fileName, bool preferFloat64)
   }
   catch (const itk::ExceptionObject & exception)
   {
-    throw Error(fileName, exception.GetDescription());
+    // NiBridge's readers name the file themselves; ITK's do not.
+    const std::string description = exception.GetDescription();
+    const std::string quotedName = "\"" + fileName + "\"";
+    if (description.find(quotedName) != std::string::npos)
+    {
+      throw std::runtime_error(description);
+    }
+    throw Error(fileName, description);
   }
 }
 
