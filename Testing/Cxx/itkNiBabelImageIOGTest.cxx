@@ -577,6 +577,33 @@ TEST(NiBabelImageIO, WritesNIfTI2WhenAskedWithTheGeometrysAffineExactly)
   }
 }
 
+TEST(NiBabelImageIO, WritesAnImageReadFromCIFTI2BackAsCIFTI2WithItsAxes)
+{
+  const std::string source = NiBabelFile("row_major.dconn.nii");
+  const std::string target = OutputPath("copy.dconn.nii");
+  using ImageType = itk::Image<float, 2>;
+  auto reader = itk::ImageFileReader<ImageType>::New();
+  reader->SetImageIO(itk::NiBabelImageIO::New());
+  reader->SetFileName(source);
+  reader->Update();
+  auto writerIO = itk::NiBabelImageIO::New();
+  writerIO->WriteNIfTI2On();
+  auto writer = itk::ImageFileWriter<ImageType>::New();
+  writer->SetImageIO(writerIO);
+  writer->SetInput(reader->GetOutput());
+  writer->SetFileName(target);
+  writer->Update();
+
+  EXPECT_EQ(PythonInterpreter::Evaluate("(lambda nibabel, numpy: (lambda a, b: (type(b).__name__, "
+                                        "a.header.to_xml() == b.header.to_xml(), "
+                                        "bool(numpy.array_equal(numpy.asarray(a.dataobj), numpy.asarray(b.dataobj)))))"
+                                        "(nibabel.load(" +
+                                        PythonString(source) + "), nibabel.load(" + PythonString(target) +
+                                        ")))(__import__('nibabel'), __import__('numpy'))"),
+            "('Cifti2Image', True, True)");
+  EXPECT_TRUE(NoTemporaryFilesBeside(target));
+}
+
 TEST(NiBabelImageIO, WritesComplexAndRGBImagesAsNIfTI2)
 {
   for (const char * name : { "complex128", "rgba32" })

@@ -71,7 +71,8 @@ namespace itk
  *   being printed on the program's stderr; in a Python program they are Python's, as usual.
  *
  * Writing: .mgh/.mgz always; .nii/.nii.gz as NIfTI-2 when WriteNIfTI2 is on (the factory's IOs leave .nii to
- * ITK's NiftiImageIO, which writes NIfTI-1). The affine is itk::nibridge::RASAffineFromGeometry of the image's
+ * ITK's NiftiImageIO, which writes NIfTI-1), as CIFTI-2 when the dictionary holds "NiBabel_CIFTI2_XML" (an
+ * image read from CIFTI-2). The affine is itk::nibridge::RASAffineFromGeometry of the image's
  * geometry, which is the dictionary's NiBridge_RASAffine unchanged while the geometry still agrees with it:
  * reading and writing back is exact. NIfTI-2 stores the affine in float64 (always exact); MGH stores float32
  * fields (exact for geometry that came from an MGH file, float32-rounded otherwise). MGH holds uint8, int16,

@@ -481,7 +481,8 @@ def write_atomically(image, filename):
 def write_volume(filename, buffer, description_json):
     """Writes an ITK buffer (Fortran order) as the format of ``description["format"]``.
 
-    ``description``: ``format`` ("mgh" or "nifti2"), ``shape``, ``dtype`` (numpy dtype string),
+    ``description``: ``format`` ("mgh" or "nifti2"; "nifti2" with ``cifti2_xml`` writes CIFTI-2),
+    ``shape``, ``dtype`` (numpy dtype string),
     ``pixel`` ("scalar", "complex", "rgb", "rgba"), ``affine`` (16 strings, row-major, RAS+),
     ``zooms`` (the spacing of every axis, strings), ``time_units``; ``image_class`` and ``header`` (header
     field texts, without their ``NiBabel_Header_`` prefix) of the file the image was read from, if any.
@@ -507,6 +508,11 @@ def write_volume(filename, buffer, description_json):
             image.header["tr"] = zooms[3] if len(zooms) > 3 else 0.0
         if description.get("image_class") == "MGHImage":
             reuse_mgh_geometry(image, description.get("header", {}), affine)
+    elif description["format"] == "nifti2" and description.get("cifti2_xml"):
+        # CIFTI-2 is NIfTI-2 with its axes in an XML extension: rebuild the header from the XML.
+        extension = nibabel.cifti2.Cifti2Extension(code=32, content=description["cifti2_xml"].encode("utf-8"))
+        header = extension.get_object() if hasattr(extension, "get_object") else extension.get_content()
+        image = nibabel.Cifti2Image(array, header=header)
     elif description["format"] == "nifti2":
         image = nibabel.Nifti2Image(array, affine)
         spatial = [float(zoom) for zoom in image.header.get_zooms()[:3]]

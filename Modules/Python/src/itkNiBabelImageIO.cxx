@@ -826,6 +826,11 @@ NiBabelImageIO::Write(const void * buffer)
                                  { "time_units", timeUnits } };
   description["image_class"] = imageClass;
   description["header"] = headerTexts;
+  std::string ciftiXml; // an image read from CIFTI-2 is written back as CIFTI-2, its axes included
+  if (ExposeMetaData<std::string>(dictionary, "NiBabel_CIFTI2_XML", ciftiXml))
+  {
+    description["cifti2_xml"] = ciftiXml;
+  }
   const std::string descriptionText = description.dump();
   const std::size_t bytes = numberOfPixels * this->GetComponentSize() * numberOfComponents;
 
