@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <nifti1_io.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -456,12 +457,11 @@ private:
   std::size_t               m_Position = 0;
 };
 
-/** The ImageIO for `fileName` from the module of ITK's readers, loaded on first use. */
-itk::ImageIOBase::Pointer
-CreateImageIOWithITKReaders(const std::string & fileName, bool readAsFloat64)
+/** A function of the module of ITK's readers (and of the nibabel reader), loaded on first use. */
+void *
+ITKReadersFunction(const char * name)
 {
-  using CreateFunction = itk::ImageIOBase * (*)(const char *, int);
-  static CreateFunction create = [] {
+  static void * module = [] {
     std::string modulePath;
     if (const char * overridden = std::getenv("NI2NPY_ITK_READERS"))
     {
@@ -474,18 +474,27 @@ CreateImageIOWithITKReaders(const std::string & fileName, bool readAsFloat64)
       const std::string executablePath(executable.data(), length > 0 ? static_cast<std::size_t>(length) : 0);
       modulePath = executablePath.substr(0, executablePath.find_last_of('/') + 1) + NI2NPY_ITK_READERS_RELATIVE_PATH;
     }
-    void * module = dlopen(modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (module == nullptr)
+    void * handle = dlopen(modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr)
     {
       throw std::runtime_error(std::string("the module of ITK's readers cannot be loaded: ") + dlerror());
     }
-    auto * function = reinterpret_cast<CreateFunction>(dlsym(module, "ni2npyCreateImageIO"));
-    if (function == nullptr)
-    {
-      throw std::runtime_error("\"" + modulePath + "\" is not the module of ITK's readers");
-    }
-    return function;
+    return handle;
   }();
+  void * function = dlsym(module, name);
+  if (function == nullptr)
+  {
+    throw std::runtime_error(std::string("the module of ITK's readers has no ") + name);
+  }
+  return function;
+}
+
+/** The ImageIO for `fileName` from the module of ITK's readers. */
+itk::ImageIOBase::Pointer
+CreateImageIOWithITKReaders(const std::string & fileName, bool readAsFloat64)
+{
+  using CreateFunction = itk::ImageIOBase * (*)(const char *, int);
+  static auto               create = reinterpret_cast<CreateFunction>(ITKReadersFunction("ni2npyCreateImageIO"));
   itk::ImageIOBase::Pointer imageIO = create(fileName.c_str(), readAsFloat64 ? 1 : 0);
   if (imageIO)
   {
@@ -493,6 +502,80 @@ CreateImageIOWithITKReaders(const std::string & fileName, bool readAsFloat64)
   }
   return imageIO;
 }
+
+/** nibabel's description of the one contiguous block its array proxy would read (JSON), or empty. */
+std::string
+DescribeNiBabelProxy(const std::string & fileName)
+{
+  using DescribeFunction = int (*)(const char *, std::string *);
+  static auto describe = reinterpret_cast<DescribeFunction>(ITKReadersFunction("ni2npyDescribeNiBabelProxy"));
+  std::string description;
+  return describe(fileName.c_str(), &description) ? description : std::string();
+}
+
+/** A file nibabel parsed whose voxels lie in one contiguous block of a plain or gzip file (nibabel's
+ * plain ArrayProxy: MGH/MGZ, NIfTI-2, ...): nibabel gives the block, the affine and the scaling; ni2npy
+ * reads the block as the proxy would, with nibabel's scaling, without a Python copy of the data. */
+class NiBabelProxyVolumeSource final : public VolumeSource
+{
+public:
+  NiBabelProxyVolumeSource(const std::string & name, const std::string & descriptionText)
+  {
+    fileName = name;
+    const nlohmann::json description = nlohmann::json::parse(descriptionText);
+    readerName = "nibabel (" + description.at("image_class").get<std::string>() + "), voxels read natively";
+    for (const auto & extent : description.at("shape"))
+    {
+      shape.push_back(extent.get<std::uint64_t>());
+    }
+    const std::string dtype = description.at("dtype");
+    const char        kind = dtype.at(1);
+    const int         size = std::stoi(dtype.substr(2));
+    complex = kind == 'c';
+    const int  elementSize = complex ? size / 2 : size;
+    const char numpyKind = complex ? 'f' : kind;
+    if (!ElementTypeFromName(std::string(numpyKind == 'f'   ? "float"
+                                         : numpyKind == 'u' ? "uint"
+                                                            : "int") +
+                               std::to_string(8 * elementSize),
+                             storedType))
+    {
+      throw Error(name, "nibabel's dtype " + dtype + " is not supported");
+    }
+    m_SwapElements = dtype[0] == '>' && elementSize > 1; // this machine is little-endian (x86-64, arm64)
+    slope = std::stod(description.at("slope").get<std::string>());
+    intercept = std::stod(description.at("inter").get<std::string>());
+    scaled = !(slope == 1.0 && intercept == 0.0);
+    const auto & affineTexts = description.at("affine");
+    for (unsigned int element = 0; element < 16; ++element)
+    {
+      affine[element / 4][element % 4] = std::stod(affineTexts.at(element).get<std::string>());
+    }
+    m_Data = OpenDataStream(name, description.at("file"), description.at("offset").get<std::uint64_t>());
+    readerName += std::string(", ") + m_Data->GetDecoderName();
+  }
+
+  void
+  ReadNext(void * buffer, std::uint64_t voxelCount) override
+  {
+    const std::uint64_t bytes = voxelCount * GetBytesPerVoxel();
+    m_Data->Read(static_cast<char *>(buffer), bytes);
+    m_BytesRead += bytes;
+    if (m_BytesRead == GetNumberOfVoxels() * GetBytesPerVoxel())
+    {
+      m_Data->CheckEnd();
+    }
+    if (m_SwapElements)
+    {
+      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
+    }
+  }
+
+private:
+  std::unique_ptr<DataStream> m_Data;
+  bool                        m_SwapElements = false;
+  std::uint64_t               m_BytesRead = 0;
+};
 
 bool
 HasSuffix(const std::string & fileName, const std::string & suffix)
@@ -553,6 +636,11 @@ OpenVolume(const std::string & fileName, bool preferFloat64)
   }
   else
   {
+    const std::string proxy = DescribeNiBabelProxy(fileName);
+    if (!proxy.empty())
+    {
+      return std::make_unique<NiBabelProxyVolumeSource>(fileName, proxy);
+    }
     imageIO = CreateImageIOWithITKReaders(fileName, preferFloat64);
   }
   if (!imageIO)
