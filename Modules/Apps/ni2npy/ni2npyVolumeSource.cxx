@@ -81,11 +81,48 @@ ReadRawHeaderBytes(const std::string & name, std::size_t count)
   return bytes;
 }
 
+/** A volume whose voxels are one contiguous block of a data file, read front to back (with the
+ * stream's end checked after the last voxel) and swapped to this machine's byte order if need be. */
+class StreamVolumeSource : public VolumeSource
+{
+public:
+  void
+  ReadNext(void * buffer, std::uint64_t voxelCount) override
+  {
+    const std::uint64_t bytes = voxelCount * GetBytesPerVoxel();
+    m_Data->Read(static_cast<char *>(buffer), bytes);
+    m_BytesRead += bytes;
+    if (m_BytesRead == GetNumberOfVoxels() * GetBytesPerVoxel())
+    {
+      m_Data->CheckEnd();
+    }
+    if (m_SwapElements && ElementSize(storedType) > 1)
+    {
+      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
+    }
+  }
+
+protected:
+  /** Opens the block (from `offset` in `dataFileName`) once the subclass knows where it is. */
+  void
+  OpenData(const std::string & dataFileName, std::uint64_t offset)
+  {
+    m_Data = OpenDataStream(fileName, dataFileName, offset);
+    readerName += std::string(", ") + m_Data->GetDecoderName();
+  }
+
+  bool m_SwapElements = false;
+
+private:
+  std::unique_ptr<DataStream> m_Data;
+  std::uint64_t               m_BytesRead = 0;
+};
+
 /** NIfTI-1 (.nii, .nii.gz, .hdr/.img pairs) and Analyze 7.5, through the NIfTI reference library
  * (the one ITK's NiftiImageIO wraps), with nibabel's affine and scaling. ITK's own reader returns
  * scaled data as float32, picks the qform over most sforms and refuses sheared affines; nibabel
  * does none of these. */
-class NiftiVolumeSource final : public VolumeSource
+class NiftiVolumeSource final : public StreamVolumeSource
 {
 public:
   explicit NiftiVolumeSource(const std::string & name)
@@ -191,24 +228,7 @@ public:
     {
       throw Error(name, "vox_offset is " + std::to_string(raw.vox_offset) + "; it must be a byte offset");
     }
-    m_Data = OpenDataStream(name, m_ImageFileName, static_cast<std::uint64_t>(raw.vox_offset));
-    readerName += std::string(", ") + m_Data->GetDecoderName();
-  }
-
-  void
-  ReadNext(void * buffer, std::uint64_t voxelCount) override
-  {
-    const std::uint64_t bytes = voxelCount * GetBytesPerVoxel();
-    m_Data->Read(static_cast<char *>(buffer), bytes);
-    m_BytesRead += bytes;
-    if (m_BytesRead == GetNumberOfVoxels() * GetBytesPerVoxel())
-    {
-      m_Data->CheckEnd();
-    }
-    if (m_SwapElements && ElementSize(storedType) > 1)
-    {
-      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
-    }
+    OpenData(m_ImageFileName, static_cast<std::uint64_t>(raw.vox_offset));
   }
 
 private:
@@ -339,11 +359,7 @@ private:
     }
   }
 
-  std::unique_ptr<DataStream> m_Data;
-  std::string                 m_ImageFileName;
-  std::int64_t                m_DataOffset = 0;
-  bool                        m_SwapElements = false;
-  std::uint64_t               m_BytesRead = 0;
+  std::string m_ImageFileName;
 };
 
 /** The affine a reader stored under RASAffineMetaDataKey (16 numbers, row-major); false if none. */
@@ -516,7 +532,7 @@ DescribeNiBabelProxy(const std::string & fileName)
 /** A file nibabel parsed whose voxels lie in one contiguous block of a plain or gzip file (nibabel's
  * plain ArrayProxy: MGH/MGZ, NIfTI-2, ...): nibabel gives the block, the affine and the scaling; ni2npy
  * reads the block as the proxy would, with nibabel's scaling, without a Python copy of the data. */
-class NiBabelProxyVolumeSource final : public VolumeSource
+class NiBabelProxyVolumeSource final : public StreamVolumeSource
 {
 public:
   NiBabelProxyVolumeSource(const std::string & name, const std::string & descriptionText)
@@ -551,30 +567,8 @@ public:
     {
       affine[element / 4][element % 4] = std::stod(affineTexts.at(element).get<std::string>());
     }
-    m_Data = OpenDataStream(name, description.at("file"), description.at("offset").get<std::uint64_t>());
-    readerName += std::string(", ") + m_Data->GetDecoderName();
+    OpenData(description.at("file"), description.at("offset").get<std::uint64_t>());
   }
-
-  void
-  ReadNext(void * buffer, std::uint64_t voxelCount) override
-  {
-    const std::uint64_t bytes = voxelCount * GetBytesPerVoxel();
-    m_Data->Read(static_cast<char *>(buffer), bytes);
-    m_BytesRead += bytes;
-    if (m_BytesRead == GetNumberOfVoxels() * GetBytesPerVoxel())
-    {
-      m_Data->CheckEnd();
-    }
-    if (m_SwapElements)
-    {
-      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
-    }
-  }
-
-private:
-  std::unique_ptr<DataStream> m_Data;
-  bool                        m_SwapElements = false;
-  std::uint64_t               m_BytesRead = 0;
 };
 
 bool
