@@ -1,7 +1,8 @@
 """Thin build script: the metadata is in pyproject.toml.
 
 `pip install .` configures and builds the C++ project with CMake (against the installed ITK) and
-ships its command-line tools inside the `nibridge` package; `ni2npy` is then on PATH.
+ships the extension `nibridge._core` and the command-line tools inside the `nibridge` package;
+`ni2npy` is then on PATH.
 """
 
 import shutil
@@ -9,17 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 SOURCE_DIR = Path(__file__).resolve().parent
 TOOLS = ("ni2npy",)
 # Loaded by the tools at run time, found at the same place relative to them as in the build tree.
 MODULES = ("ni2npyITKReaders",)
+EXTENSION = "_core"
 
 
 class BuildWithCMake(build_py):
-    """Runs the CMake build of the tools, then copies them into the package."""
+    """Runs the CMake build of the extension and the tools, then copies them into the package."""
 
     def run(self):
         super().run()
@@ -38,7 +40,7 @@ class BuildWithCMake(build_py):
             ],
             check=True,
         )
-        subprocess.run(["cmake", "--build", str(build_dir), "-j2", "--target", *TOOLS, *MODULES], check=True)
+        subprocess.run(["cmake", "--build", str(build_dir), "-j2", "--target", EXTENSION, *TOOLS, *MODULES], check=True)
         package = Path(self.build_lib) / "nibridge"
         built = [build_dir / "bin" / tool for tool in TOOLS]
         built += [path for module in MODULES for path in build_dir.glob(f"**/nibridge/{module}.so")]
@@ -46,7 +48,21 @@ class BuildWithCMake(build_py):
             target = package / path.relative_to(build_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+        # The extension is built into <build>/python/nibridge, the package's place in the build tree.
+        for path in (build_dir / "python" / "nibridge").glob(f"{EXTENSION}.*.so"):
+            shutil.copy2(path, package / path.name)
+
+
+class BinaryDistribution(Distribution):
+    """The package carries compiled code: its wheel is tagged for this platform and Python."""
+
+    def has_ext_modules(self):
+        return True
 
 
 # setuptools' default "build/" is the CMake build directory of the README's commands: keep apart.
-setup(cmdclass={"build_py": BuildWithCMake}, options={"build": {"build_base": "build-python"}})
+setup(
+    cmdclass={"build_py": BuildWithCMake},
+    distclass=BinaryDistribution,
+    options={"build": {"build_base": "build-python"}},
+)

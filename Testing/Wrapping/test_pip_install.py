@@ -1,7 +1,7 @@
-"""`pip install .` in a fresh virtual environment gives a working `ni2npy` on PATH.
+"""`pip install .` in a fresh virtual environment gives a working `ni2npy` on PATH and `nibridge._core`.
 
-The package builds the C++ tools with CMake against the system's ITK and ships them inside
-`nibridge`; the module of ITK's readers must travel with them.
+The package builds the extension and the C++ tools with CMake against the system's ITK and ships them
+inside `nibridge`; the module of ITK's readers must travel with them.
 """
 
 import os
@@ -15,7 +15,9 @@ import numpy as np
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 
 
-def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_path):
+def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_path, monkeypatch):
+    # The installed package, not a build tree's (the other wrapping tests set PYTHONPATH).
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     environment_dir = tmp_path / "venv"
     venv.create(environment_dir, with_pip=True)
     python = environment_dir / "bin" / "python"
@@ -51,13 +53,23 @@ def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_p
     np.testing.assert_array_equal(np.load(tmp_path / "mgz.npy"), nib.load(mgz).get_fdata())
     np.testing.assert_array_equal(np.load(tmp_path / "mgz-affine.npy"), nib.load(mgz).affine)
 
-    # The package imports in the environment's own Python, away from the source tree.
+    # The package and its extension import in the environment's own Python, away from the source tree.
+    script = (
+        "import nibridge, numpy; "
+        "image = nibridge.image_from_array(numpy.arange(24.0).reshape(2, 3, 4), spacing=(1, 2, 3)); "
+        "assert (nibridge.array_view_from_image(image) == numpy.arange(24.0).reshape(2, 3, 4)).all(); "
+        "print(nibridge.__version__); print(nibridge._core.__file__)"
+    )
     imported = subprocess.run(
-        [python, "-c", "import nibridge; print(nibridge.__version__)"],
+        [python, "-c", script],
         check=True,
         capture_output=True,
         text=True,
         cwd=tmp_path,
         env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
     )
-    assert imported.stdout.strip() == "0.1.0"
+    version, extension = imported.stdout.split()
+    assert version == "0.1.0"
+    # The extension leaves Python's symbols to the interpreter that imports it.
+    needed = subprocess.run(["readelf", "-d", extension], check=True, capture_output=True, text=True).stdout
+    assert "libpython" not in needed

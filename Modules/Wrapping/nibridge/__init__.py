@@ -1,7 +1,40 @@
 """NiBridge: ITK images, NumPy arrays and nibabel formats.
 
-This package ships the `ni2npy` converter (built from the C++ sources by `pip install .`).
-The Python bindings (`nibridge._core`, zero-copy views, interop) are not written yet.
+`nibridge.Image` holds an ITK image (itk::Image or itk::VectorImage) of any of bool, int8-int64,
+uint8-uint64, float32, float64, complex64 and complex128 components in 2, 3 or 4 dimensions, with
+its geometry (spacing, origin, direction: LPS, in index order i, j, k).
+
+The conversions carry `itk`'s names so that scripts port over:
+
+- `array_view_from_image(image, keep_axes=False)`: a NumPy view, no copy. Shape (k, j, i[, c]), or
+  (i, j, k[, c]) with ``keep_axes=True`` (nibabel's voxel order). The view pins the pixel buffer
+  itself, so it stays valid after the image is deleted or re-allocated.
+- `array_from_image(image, keep_axes=False)`: one copy, the GIL released.
+- `image_view_from_array(array, keep_axes=False, is_vector=False, spacing=None, origin=None,
+  direction=None)`: an image over the array's memory, no copy; read-only, byte-swapped or
+  wrongly-ordered arrays are refused with a ValueError naming `image_from_array`.
+- `image_from_array(...)`: one copy from any strides or byte order, the GIL released.
+
+Policies: bool images are itk::Image<bool> (NumPy's one-byte bool, no conversion); float16 is
+refused (convert with ``astype(numpy.float32)``); complex stays a dtype, vector components are a
+trailing axis. The package also ships the `ni2npy` converter (see `nibridge._launcher`).
 """
 
+from ._core import (
+    Image,
+    array_from_image,
+    array_view_from_image,
+    image_from_array,
+    image_view_from_array,
+)
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Image",
+    "__version__",
+    "array_from_image",
+    "array_view_from_image",
+    "image_from_array",
+    "image_view_from_array",
+]

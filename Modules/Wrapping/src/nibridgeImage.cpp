@@ -1,0 +1,787 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "nibridgeImage.h"
+
+#include "itkImage.h"
+#include "itkImportImageContainer.h"
+#include "itkNiBridgeMacro.h"
+#include "itkVectorImage.h"
+
+#include <pybind11/complex.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+
+namespace nibridge
+{
+namespace
+{
+template<typename... T>
+struct TypeList
+{};
+
+// The order of ComponentType.
+using ComponentTypes = TypeList<bool,
+                                std::int8_t,
+                                std::uint8_t,
+                                std::int16_t,
+                                std::uint16_t,
+                                std::int32_t,
+                                std::uint32_t,
+                                std::int64_t,
+                                std::uint64_t,
+                                float,
+                                double,
+                                std::complex<float>,
+                                std::complex<double>>;
+constexpr const char * componentTypeNames[] = { "bool",    "int8",      "uint8",     "int16",  "uint16",
+                                                "int32",   "uint32",    "int64",     "uint64", "float32",
+                                                "float64", "complex64", "complex128" };
+
+template<typename T, typename... List>
+constexpr unsigned int
+IndexOf(TypeList<List...>)
+{
+  unsigned int index = 0;
+  bool         found = false;
+  ((found = found || std::is_same_v<T, List>, index += found ? 0 : 1), ...);
+  return index;
+}
+
+/** \brief A pixel container whose memory is either allocated here without initialization (ITK's own
+ * allocation value-initializes std::complex) or a Python buffer export, released under the GIL from
+ * whichever thread drops the last reference. Counted, for the lifetime tests. */
+template<typename TElement>
+class BufferContainer final : public itk::ImportImageContainer<itk::SizeValueType, TElement>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(BufferContainer);
+
+  using Self = BufferContainer;
+  using Superclass = itk::ImportImageContainer<itk::SizeValueType, TElement>;
+  using Pointer = itk::SmartPointer<Self>;
+  using ConstPointer = itk::SmartPointer<const Self>;
+  itkNewMacro(Self);
+  itkOverrideGetNameOfClassMacro(BufferContainer);
+
+  void
+  AllocateUninitialized(itk::SizeValueType numberOfElements)
+  {
+    void * memory = std::malloc(std::max<std::size_t>(numberOfElements, 1) * sizeof(TElement));
+    if (memory == nullptr)
+    {
+      throw std::bad_alloc();
+    }
+    m_Allocated.reset(static_cast<TElement *>(memory));
+    this->SetImportPointer(m_Allocated.get(), numberOfElements, false);
+  }
+
+  void
+  Import(std::unique_ptr<py::buffer_info> bufferExport, itk::SizeValueType numberOfElements)
+  {
+    this->SetImportPointer(static_cast<TElement *>(bufferExport->ptr), numberOfElements, false);
+    m_Export = std::move(bufferExport);
+  }
+
+protected:
+  BufferContainer() { ++LivePixelContainerCount(); }
+  ~BufferContainer() override
+  {
+    if (m_Export)
+    {
+      if (Py_IsInitialized())
+      {
+        py::gil_scoped_acquire gil;
+        m_Export.reset();
+      }
+      else
+      {
+        // The interpreter is gone, and with it the exporter's memory: nothing left to release.
+        static_cast<void>(m_Export.release());
+      }
+    }
+    --LivePixelContainerCount();
+  }
+
+private:
+  struct Free
+  {
+    void
+    operator()(TElement * memory) const
+    {
+      std::free(memory);
+    }
+  };
+  std::unique_ptr<TElement, Free>  m_Allocated;
+  std::unique_ptr<py::buffer_info> m_Export;
+};
+
+template<typename TComponent, unsigned int Dimension, bool IsVector>
+class TypedImageOperations final : public ImageOperations
+{
+public:
+  using ImageType =
+    std::conditional_t<IsVector, itk::VectorImage<TComponent, Dimension>, itk::Image<TComponent, Dimension>>;
+  using ContainerType = BufferContainer<TComponent>;
+
+  ImageKind
+  Kind() const override
+  {
+    return { static_cast<ComponentType>(IndexOf<TComponent>(ComponentTypes{})), Dimension, IsVector };
+  }
+  py::dtype
+  DType() const override
+  {
+    return py::dtype::of<TComponent>();
+  }
+  std::size_t
+  ItemSize() const override
+  {
+    return sizeof(TComponent);
+  }
+
+  itk::DataObject::Pointer
+  New(const std::vector<itk::SizeValueType> & size, unsigned int numberOfComponents) const override
+  {
+    auto                           image = ImageType::New();
+    typename ImageType::RegionType region;
+    for (unsigned int axis = 0; axis < Dimension; ++axis)
+    {
+      region.SetSize(axis, size[axis]);
+    }
+    image->SetRegions(region);
+    if constexpr (IsVector)
+    {
+      image->SetNumberOfComponentsPerPixel(numberOfComponents);
+    }
+    return image.GetPointer();
+  }
+  void
+  AllocateUninitialized(itk::DataObject & image) const override
+  {
+    auto container = ContainerType::New();
+    container->AllocateUninitialized(NumberOfElements(image));
+    Cast(image).SetPixelContainer(container);
+  }
+  void
+  Import(itk::DataObject & image, std::unique_ptr<py::buffer_info> bufferExport) const override
+  {
+    auto container = ContainerType::New();
+    container->Import(std::move(bufferExport), NumberOfElements(image));
+    Cast(image).SetPixelContainer(container);
+  }
+
+  void *
+  Buffer(const itk::DataObject & image) const override
+  {
+    return const_cast<ImageType &>(Cast(image)).GetBufferPointer();
+  }
+  itk::LightObject::Pointer
+  PixelContainer(const itk::DataObject & image) const override
+  {
+    return const_cast<ImageType &>(Cast(image)).GetPixelContainer();
+  }
+  unsigned int
+  NumberOfComponents(const itk::DataObject & image) const override
+  {
+    // Not GetNumberOfComponentsPerPixel() for scalar images: it counts 2 for a complex pixel.
+    if constexpr (IsVector)
+    {
+      return Cast(image).GetNumberOfComponentsPerPixel();
+    }
+    return 1;
+  }
+
+  std::vector<itk::IndexValueType>
+  BufferedIndex(const itk::DataObject & image) const override
+  {
+    const auto index = Cast(image).GetBufferedRegion().GetIndex();
+    return { index.begin(), index.end() };
+  }
+  std::vector<itk::SizeValueType>
+  BufferedSize(const itk::DataObject & image) const override
+  {
+    const auto size = Cast(image).GetBufferedRegion().GetSize();
+    return { size.begin(), size.end() };
+  }
+  std::vector<double>
+  Spacing(const itk::DataObject & image) const override
+  {
+    const auto spacing = Cast(image).GetSpacing();
+    return { spacing.Begin(), spacing.End() };
+  }
+  void
+  SetSpacing(itk::DataObject & image, const double * spacing) const override
+  {
+    Cast(image).SetSpacing(spacing);
+  }
+  std::vector<double>
+  Origin(const itk::DataObject & image) const override
+  {
+    const auto origin = Cast(image).GetOrigin();
+    return { origin.Begin(), origin.End() };
+  }
+  void
+  SetOrigin(itk::DataObject & image, const double * origin) const override
+  {
+    Cast(image).SetOrigin(origin);
+  }
+  std::vector<double>
+  Direction(const itk::DataObject & image) const override
+  {
+    const auto &        direction = Cast(image).GetDirection();
+    std::vector<double> rowMajor;
+    for (unsigned int row = 0; row < Dimension; ++row)
+    {
+      for (unsigned int column = 0; column < Dimension; ++column)
+      {
+        rowMajor.push_back(direction(row, column));
+      }
+    }
+    return rowMajor;
+  }
+  void
+  SetDirection(itk::DataObject & image, const double * direction) const override
+  {
+    typename ImageType::DirectionType matrix;
+    for (unsigned int row = 0; row < Dimension; ++row)
+    {
+      for (unsigned int column = 0; column < Dimension; ++column)
+      {
+        matrix(row, column) = direction[row * Dimension + column];
+      }
+    }
+    Cast(image).SetDirection(matrix);
+  }
+
+private:
+  static ImageType &
+  Cast(itk::DataObject & image)
+  {
+    return static_cast<ImageType &>(image);
+  }
+  static const ImageType &
+  Cast(const itk::DataObject & image)
+  {
+    return static_cast<const ImageType &>(image);
+  }
+  static itk::SizeValueType
+  NumberOfElements(const itk::DataObject & image)
+  {
+    const auto & region = Cast(image).GetBufferedRegion();
+    if constexpr (IsVector)
+    {
+      return region.GetNumberOfPixels() * Cast(image).GetNumberOfComponentsPerPixel();
+    }
+    return region.GetNumberOfPixels();
+  }
+};
+
+template<typename TComponent>
+const ImageOperations *
+OperationsOfComponent(const ImageKind & kind)
+{
+  if (static_cast<unsigned int>(kind.component) != IndexOf<TComponent>(ComponentTypes{}))
+  {
+    return nullptr;
+  }
+  static const TypedImageOperations<TComponent, 2, false> scalar2;
+  static const TypedImageOperations<TComponent, 3, false> scalar3;
+  static const TypedImageOperations<TComponent, 4, false> scalar4;
+  static const TypedImageOperations<TComponent, 2, true>  vector2;
+  static const TypedImageOperations<TComponent, 3, true>  vector3;
+  static const TypedImageOperations<TComponent, 4, true>  vector4;
+  const ImageOperations * const table[2][3] = { { &scalar2, &scalar3, &scalar4 }, { &vector2, &vector3, &vector4 } };
+  return (kind.dimension >= 2 && kind.dimension <= 4) ? table[kind.isVector ? 1 : 0][kind.dimension - 2] : nullptr;
+}
+
+template<typename... TComponent>
+const ImageOperations *
+FindOperations(const ImageKind & kind, TypeList<TComponent...>)
+{
+  const ImageOperations * found = nullptr;
+  ((found = found ? found : OperationsOfComponent<TComponent>(kind)), ...);
+  return found;
+}
+
+std::string
+SupportedDTypes()
+{
+  std::string names;
+  for (const char * name : componentTypeNames)
+  {
+    names += names.empty() ? name : std::string(", ") + name;
+  }
+  return names;
+}
+
+std::string
+Tuple(const std::vector<py::ssize_t> & values)
+{
+  std::ostringstream text;
+  text << '(';
+  for (std::size_t index = 0; index < values.size(); ++index)
+  {
+    text << (index ? ", " : "") << values[index];
+  }
+  text << (values.size() == 1 ? ",)" : ")");
+  return text.str();
+}
+
+template<typename T>
+py::array_t<double>
+ToArray(const std::vector<T> & values, std::vector<py::ssize_t> shape)
+{
+  py::array_t<double> array(shape);
+  std::copy(values.begin(), values.end(), array.mutable_data());
+  return array;
+}
+
+py::array_t<double>
+FiniteValues(const py::object & values, std::size_t count, const char * name, const char * function)
+{
+  auto array = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
+  if (!array || static_cast<std::size_t>(array.size()) != count)
+  {
+    throw py::value_error(std::string(function) + ": " + name + " must have " + std::to_string(count) +
+                          " values, got " + py::repr(values).cast<std::string>());
+  }
+  for (py::ssize_t index = 0; index < array.size(); ++index)
+  {
+    if (!std::isfinite(array.data()[index]))
+    {
+      throw py::value_error(std::string(function) + ": " + name + " must be finite, got " +
+                            py::repr(values).cast<std::string>());
+    }
+  }
+  return array;
+}
+
+std::unique_ptr<Image>
+NewImage(const std::vector<itk::SizeValueType> & size,
+         const py::object &                      dtype,
+         unsigned int                            numberOfComponents,
+         const py::object &                      isVector)
+{
+  const ComponentType component = ComponentTypeOf(py::dtype::from_args(dtype), "Image");
+  const bool          vector = isVector.is_none() ? numberOfComponents != 1 : isVector.cast<bool>();
+  if (numberOfComponents == 0 || (!vector && numberOfComponents != 1))
+  {
+    throw py::value_error("Image: number_of_components must be 1 for a scalar image and at least 1 for a vector "
+                          "image, got " +
+                          std::to_string(numberOfComponents));
+  }
+  if (size.size() < 2 || size.size() > 4)
+  {
+    throw py::value_error("Image: size must have 2, 3 or 4 values (i, j, k[, t]), got " + std::to_string(size.size()));
+  }
+  const auto & operations = OperationsFor({ component, static_cast<unsigned int>(size.size()), vector });
+  auto         image = std::make_unique<Image>(operations, operations.New(size, numberOfComponents));
+  operations.AllocateUninitialized(image->ItkImage());
+  std::memset(operations.Buffer(image->ItkImage()), 0, image->NumberOfBytes());
+  return image;
+}
+
+std::string
+Representation(const Image & image)
+{
+  const auto &       operations = image.Operations();
+  const auto         kind = operations.Kind();
+  const auto         size = operations.BufferedSize(image.ItkImage());
+  std::ostringstream text;
+  text << "nibridge.Image(" << ComponentTypeName(kind.component) << ", " << kind.dimension << "D"
+       << (kind.isVector ? " vector" : "") << ", size (i, j, k...)=" << Tuple({ size.begin(), size.end() });
+  if (kind.isVector)
+  {
+    text << ", components=" << image.NumberOfComponents();
+  }
+  const auto printValues = [&text](const char * name, const std::vector<double> & values) {
+    text << ", " << name << "=[";
+    for (std::size_t index = 0; index < values.size(); ++index)
+    {
+      text << (index ? ", " : "") << values[index];
+    }
+    text << ']';
+  };
+  printValues("spacing", operations.Spacing(image.ItkImage()));
+  printValues("origin", operations.Origin(image.ItkImage()));
+  printValues("direction", operations.Direction(image.ItkImage()));
+  text << (image.IsWriteable() ? "" : ", read-only") << ')';
+  return text.str();
+}
+} // namespace
+
+std::atomic<long> &
+LivePixelContainerCount()
+{
+  static std::atomic<long> count{ 0 };
+  return count;
+}
+
+const ImageOperations &
+OperationsFor(const ImageKind & kind)
+{
+  if (const auto * operations = FindOperations(kind, ComponentTypes{}))
+  {
+    return *operations;
+  }
+  throw py::type_error(std::string("nibridge: no image of ") + ComponentTypeName(kind.component) + " in " +
+                       std::to_string(kind.dimension) + " dimensions; supported: 2, 3 and 4 dimensions of " +
+                       SupportedDTypes());
+}
+
+const char *
+ComponentTypeName(ComponentType type)
+{
+  return componentTypeNames[static_cast<unsigned int>(type)];
+}
+
+ComponentType
+ComponentTypeOf(const py::dtype & dtype, const char * function)
+{
+  const auto size = dtype.itemsize();
+  if (!dtype.has_fields() && dtype.attr("subdtype").is_none())
+  {
+    switch (dtype.kind())
+    {
+      case 'b':
+        return ComponentType::Bool;
+      case 'i':
+      case 'u':
+      {
+        const bool isSigned = dtype.kind() == 'i';
+        switch (size)
+        {
+          case 1:
+            return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
+          case 2:
+            return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
+          case 4:
+            return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
+          case 8:
+            return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
+          default:
+            break;
+        }
+        break;
+      }
+      case 'f':
+        if (size == 2)
+        {
+          throw py::type_error(std::string(function) +
+                               ": float16 is not an ITK pixel type; convert first, e.g. array.astype(numpy.float32)");
+        }
+        if (size == 4 || size == 8)
+        {
+          return size == 4 ? ComponentType::Float32 : ComponentType::Float64;
+        }
+        break;
+      case 'c':
+        if (size == 8 || size == 16)
+        {
+          return size == 8 ? ComponentType::Complex64 : ComponentType::Complex128;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  throw py::type_error(std::string(function) + ": unsupported dtype " + py::str(dtype).cast<std::string>() +
+                       "; supported: " + SupportedDTypes());
+}
+
+void
+BufferLayout(const std::vector<itk::SizeValueType> & size,
+             unsigned int                            numberOfComponents,
+             bool                                    isVector,
+             std::size_t                             itemSize,
+             bool                                    keepAxes,
+             std::vector<py::ssize_t> &              shape,
+             std::vector<py::ssize_t> &              strides)
+{
+  const std::size_t dimension = size.size();
+  // Strides in ITK's index order: i is the fastest axis after the components.
+  std::vector<py::ssize_t> indexStrides(dimension);
+  py::ssize_t              stride = static_cast<py::ssize_t>(itemSize * numberOfComponents);
+  for (std::size_t axis = 0; axis < dimension; ++axis)
+  {
+    indexStrides[axis] = stride;
+    stride *= static_cast<py::ssize_t>(size[axis]);
+  }
+  shape.clear();
+  strides.clear();
+  for (std::size_t position = 0; position < dimension; ++position)
+  {
+    const std::size_t axis = keepAxes ? position : dimension - 1 - position;
+    shape.push_back(static_cast<py::ssize_t>(size[axis]));
+    strides.push_back(indexStrides[axis]);
+  }
+  if (isVector)
+  {
+    shape.push_back(numberOfComponents);
+    strides.push_back(static_cast<py::ssize_t>(itemSize));
+  }
+}
+
+Image::Image(const ImageOperations & operations, itk::DataObject::Pointer image)
+    : m_Operations(&operations)
+    , m_Image(std::move(image))
+{}
+
+unsigned int
+Image::NumberOfComponents() const
+{
+  return m_Operations->NumberOfComponents(*m_Image);
+}
+
+std::size_t
+Image::NumberOfBytes() const
+{
+  std::size_t bytes = m_Operations->ItemSize() * NumberOfComponents();
+  for (const auto extent : m_Operations->BufferedSize(*m_Image))
+  {
+    bytes *= extent;
+  }
+  return bytes;
+}
+
+void
+Image::Layout(bool keepAxes, std::vector<py::ssize_t> & shape, std::vector<py::ssize_t> & strides) const
+{
+  BufferLayout(m_Operations->BufferedSize(*m_Image),
+               NumberOfComponents(),
+               m_Operations->Kind().isVector,
+               m_Operations->ItemSize(),
+               keepAxes,
+               shape,
+               strides);
+}
+
+py::array
+Image::ArrayView(bool keepAxes) const
+{
+  std::vector<py::ssize_t> shape, strides;
+  Layout(keepAxes, shape, strides);
+  // The capsule owns a reference to the pixel container: the view outlives the image and its re-allocation.
+  auto        container = std::make_unique<itk::LightObject::Pointer>(m_Operations->PixelContainer(*m_Image));
+  py::capsule owner(container.get(), "nibridge.PixelContainer", [](void * pointer) {
+    delete static_cast<itk::LightObject::Pointer *>(pointer);
+  });
+  container.release();
+  py::array view(m_Operations->DType(), shape, strides, m_Operations->Buffer(*m_Image), owner);
+  if (!m_Writeable)
+  {
+    py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  }
+  return view;
+}
+
+py::array
+Image::ArrayCopy(bool keepAxes) const
+{
+  std::vector<py::ssize_t> shape, strides;
+  Layout(keepAxes, shape, strides);
+  // No data pointer: NumPy allocates without initializing, and the one copy fills it.
+  py::array    copy(m_Operations->DType(), shape, strides);
+  void *       destination = copy.mutable_data();
+  const void * source = m_Operations->Buffer(*m_Image);
+  const auto   bytes = NumberOfBytes();
+  {
+    py::gil_scoped_release release;
+    std::memcpy(destination, source, bytes);
+  }
+  return copy;
+}
+
+void
+SetGeometry(Image &            image,
+            const py::object & spacing,
+            const py::object & origin,
+            const py::object & direction,
+            const char *       function)
+{
+  const auto & operations = image.Operations();
+  const auto   dimension = operations.Kind().dimension;
+  if (!spacing.is_none())
+  {
+    const auto values = FiniteValues(spacing, dimension, "spacing", function);
+    if (std::any_of(values.data(), values.data() + dimension, [](double value) { return value <= 0; }))
+    {
+      throw py::value_error(std::string(function) + ": spacing must be positive, got " +
+                            py::repr(spacing).cast<std::string>());
+    }
+    operations.SetSpacing(image.ItkImage(), values.data());
+  }
+  if (!origin.is_none())
+  {
+    operations.SetOrigin(image.ItkImage(), FiniteValues(origin, dimension, "origin", function).data());
+  }
+  if (!direction.is_none())
+  {
+    const auto values = FiniteValues(direction, dimension * dimension, "direction", function);
+    if (py::array(direction).ndim() != 2)
+    {
+      throw py::value_error(std::string(function) + ": direction must be a " + std::to_string(dimension) + "x" +
+                            std::to_string(dimension) + " matrix");
+    }
+    try
+    {
+      operations.SetDirection(image.ItkImage(), values.data());
+    }
+    catch (const itk::ExceptionObject &)
+    {
+      throw py::value_error(std::string(function) + ": direction must be invertible, got " +
+                            py::repr(direction).cast<std::string>());
+    }
+  }
+}
+
+void
+init_image(py::module_ & module)
+{
+  py::class_<Image>(module, "Image", py::buffer_protocol(), R"doc(
+An ITK image (itk::Image or itk::VectorImage) of any supported pixel type in 2, 3 or 4 dimensions.
+
+Geometry is ITK's, in LPS millimetres and in index order (i, j, k): a physical point is
+origin + direction @ diag(spacing) @ index. ``shape`` is NumPy's order (k, j, i[, c]).
+bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no flag.
+)doc")
+    .def(py::init(&NewImage),
+         py::arg("size"),
+         py::arg("dtype") = "float32",
+         py::arg("number_of_components") = 1,
+         py::arg("is_vector") = py::none(),
+         "A zero-filled image of ``size`` (ITK order: i, j, k[, t]) and ``dtype``; vector pixels when "
+         "``number_of_components`` > 1 or ``is_vector``.")
+    .def_buffer([](const Image & image) { return image.ArrayView(false).request(false); })
+    .def(
+      "__array__",
+      [](const Image & image, const py::object & dtype, const py::object & copy) -> py::array {
+        const bool mustCopy = !copy.is_none() && copy.cast<bool>();
+        const bool mayCopy = copy.is_none() || mustCopy;
+        py::array  array = mustCopy ? image.ArrayCopy(false) : image.ArrayView(false);
+        if (!dtype.is_none() && !py::dtype::from_args(dtype).equal(array.dtype()))
+        {
+          if (!mayCopy)
+          {
+            throw py::value_error("nibridge.Image.__array__: converting " + py::str(array.dtype()).cast<std::string>() +
+                                  " to " + py::str(py::dtype::from_args(dtype)).cast<std::string>() +
+                                  " needs a copy, and copy=False forbids it");
+          }
+          return array.attr("astype")(dtype);
+        }
+        return array;
+      },
+      py::arg("dtype") = py::none(),
+      py::arg("copy") = py::none(),
+      "NumPy's array protocol: a view (shape (k, j, i[, c])) unless a copy or another dtype is asked for.")
+    .def_property_readonly(
+      "dtype", [](const Image & image) { return image.Operations().DType(); }, "The NumPy dtype of a component.")
+    .def_property_readonly(
+      "shape",
+      [](const Image & image) {
+        std::vector<py::ssize_t> shape, strides;
+        image.Layout(false, shape, strides);
+        return py::tuple(py::cast(shape));
+      },
+      "The shape of the default NumPy view: (k, j, i[, c]).")
+    .def_property_readonly(
+      "ndim",
+      [](const Image & image) {
+        const auto kind = image.Operations().Kind();
+        return kind.dimension + (kind.isVector ? 1 : 0);
+      },
+      "len(shape): the image dimension, plus one for a vector image's component axis.")
+    .def_property_readonly(
+      "dimension", [](const Image & image) { return image.Operations().Kind().dimension; }, "The ITK dimension.")
+    .def_property_readonly(
+      "is_vector",
+      [](const Image & image) { return image.Operations().Kind().isVector; },
+      "Whether the image is an itk::VectorImage (a trailing component axis in NumPy).")
+    .def_property_readonly(
+      "number_of_components", &Image::NumberOfComponents, "Components per pixel (1 for a scalar image).")
+    .def_property_readonly(
+      "buffered_region",
+      [](const Image & image) {
+        const auto & operations = image.Operations();
+        return py::make_tuple(py::tuple(py::cast(operations.BufferedIndex(image.ItkImage()))),
+                              py::tuple(py::cast(operations.BufferedSize(image.ItkImage()))));
+      },
+      "(index, size) of the buffered region, in ITK order (i, j, k[, t]).")
+    .def_property(
+      "spacing",
+      [](const Image & image) {
+        const auto dimension = static_cast<py::ssize_t>(image.Operations().Kind().dimension);
+        return ToArray(image.Operations().Spacing(image.ItkImage()), { dimension });
+      },
+      [](Image & image, const py::object & spacing) {
+        SetGeometry(image, spacing, py::none(), py::none(), "Image.spacing");
+      },
+      "Spacing in mm, in index order (i, j, k[, t]).")
+    .def_property(
+      "origin",
+      [](const Image & image) {
+        const auto dimension = static_cast<py::ssize_t>(image.Operations().Kind().dimension);
+        return ToArray(image.Operations().Origin(image.ItkImage()), { dimension });
+      },
+      [](Image & image, const py::object & origin) {
+        SetGeometry(image, py::none(), origin, py::none(), "Image.origin");
+      },
+      "The physical point of index 0 (LPS, mm).")
+    .def_property(
+      "direction",
+      [](const Image & image) {
+        const auto dimension = static_cast<py::ssize_t>(image.Operations().Kind().dimension);
+        return ToArray(image.Operations().Direction(image.ItkImage()), { dimension, dimension });
+      },
+      [](Image & image, const py::object & direction) {
+        SetGeometry(image, py::none(), py::none(), direction, "Image.direction");
+      },
+      "The direction matrix (LPS): column c is the physical direction of index axis c.")
+    .def_property("writeable",
+                  &Image::IsWriteable,
+                  &Image::SetWriteable,
+                  "Whether NumPy views and buffer exports of this image may be written.")
+    .def(
+      "allocate",
+      [](Image & image, bool initialize) {
+        image.Operations().AllocateUninitialized(image.ItkImage());
+        if (initialize)
+        {
+          std::memset(image.Operations().Buffer(image.ItkImage()), 0, image.NumberOfBytes());
+        }
+      },
+      py::arg("initialize") = false,
+      "Gives the image a new pixel buffer (zero-filled if ``initialize``). Existing views keep the old one.")
+    .def("__repr__", &Representation);
+
+  module.def(
+    "_reallocate_releasing_in_native_thread",
+    [](Image & image) {
+      itk::LightObject::Pointer previous = image.Operations().PixelContainer(image.ItkImage());
+      image.Operations().AllocateUninitialized(image.ItkImage());
+      py::gil_scoped_release release;
+      std::thread([container = std::move(previous)]() mutable { container = nullptr; }).join();
+    },
+    py::arg("image"),
+    "For tests: re-allocates the image, and drops its previous pixel buffer in a thread Python never saw.");
+  module.def(
+    "_live_pixel_container_count",
+    []() { return LivePixelContainerCount().load(); },
+    "For tests: how many NiBridge pixel containers are alive.");
+}
+
+} // namespace nibridge

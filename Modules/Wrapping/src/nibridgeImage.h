@@ -1,0 +1,201 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef nibridgeImage_h
+#define nibridgeImage_h
+
+// Private to the extension: pybind11 types appear here, so no public header includes this one.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "itkDataObject.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nibridge
+{
+namespace py = pybind11;
+
+/** The component types an Image can hold, in the order of the C++ type list in nibridgeImage.cpp. */
+enum class ComponentType
+{
+  Bool,
+  Int8,
+  UInt8,
+  Int16,
+  UInt16,
+  Int32,
+  UInt32,
+  Int64,
+  UInt64,
+  Float32,
+  Float64,
+  Complex64,
+  Complex128
+};
+
+/** The ITK template arguments of an image: itk::Image<component, dimension>, or itk::VectorImage when isVector. */
+struct ImageKind
+{
+  ComponentType component;
+  unsigned int  dimension;
+  bool          isVector;
+};
+
+/** \brief What NiBridge does with an ITK image of one kind, behind a virtual interface so that only this
+ * table is instantiated for every kind (13 component types x 3 dimensions x scalar/vector).
+ *
+ * Sizes, indices, spacing, origin and direction are in ITK's index order (i, j, k); the direction is
+ * row-major, column c being the physical direction of index axis c (LPS).
+ */
+class ImageOperations
+{
+public:
+  virtual ~ImageOperations() = default;
+
+  virtual ImageKind
+  Kind() const = 0;
+  virtual py::dtype
+  DType() const = 0;
+  virtual std::size_t
+  ItemSize() const = 0;
+
+  /** A new image with the given buffered region size and component count, and no pixel buffer yet. */
+  virtual itk::DataObject::Pointer
+  New(const std::vector<itk::SizeValueType> & size, unsigned int numberOfComponents) const = 0;
+  /** Gives the image a new pixel container with uninitialized memory for its buffered region. */
+  virtual void
+  AllocateUninitialized(itk::DataObject & image) const = 0;
+  /** Gives the image a pixel container over a Python buffer export, released (under the GIL) with the container. */
+  virtual void
+  Import(itk::DataObject & image, std::unique_ptr<py::buffer_info> bufferExport) const = 0;
+
+  virtual void *
+  Buffer(const itk::DataObject & image) const = 0;
+  virtual itk::LightObject::Pointer
+  PixelContainer(const itk::DataObject & image) const = 0;
+  virtual unsigned int
+  NumberOfComponents(const itk::DataObject & image) const = 0;
+
+  virtual std::vector<itk::IndexValueType>
+  BufferedIndex(const itk::DataObject & image) const = 0;
+  virtual std::vector<itk::SizeValueType>
+  BufferedSize(const itk::DataObject & image) const = 0;
+  virtual std::vector<double>
+  Spacing(const itk::DataObject & image) const = 0;
+  virtual void
+  SetSpacing(itk::DataObject & image, const double * spacing) const = 0;
+  virtual std::vector<double>
+  Origin(const itk::DataObject & image) const = 0;
+  virtual void
+  SetOrigin(itk::DataObject & image, const double * origin) const = 0;
+  virtual std::vector<double>
+  Direction(const itk::DataObject & image) const = 0;
+  /** Throws itk::ExceptionObject for a singular direction. */
+  virtual void
+  SetDirection(itk::DataObject & image, const double * direction) const = 0;
+};
+
+/** The operations for an image kind; throws py::type_error for a kind NiBridge does not instantiate. */
+const ImageOperations &
+OperationsFor(const ImageKind & kind);
+
+/** The component type of a NumPy dtype. Throws py::type_error naming `function` and listing the supported
+ * dtypes (float16 with the advice to use astype(float32)). Byte order is not checked here. */
+ComponentType
+ComponentTypeOf(const py::dtype & dtype, const char * function);
+
+/** The name NumPy gives the component type ("float32", ...). */
+const char *
+ComponentTypeName(ComponentType type);
+
+/** The NumPy shape and byte strides of an image's buffer: (k, j, i[, c]) C-contiguous, or with keepAxes
+ * (i, j, k[, c]) over the same memory (i fastest after the components). */
+void
+BufferLayout(const std::vector<itk::SizeValueType> & size,
+             unsigned int                            numberOfComponents,
+             bool                                    isVector,
+             std::size_t                             itemSize,
+             bool                                    keepAxes,
+             std::vector<py::ssize_t> &              shape,
+             std::vector<py::ssize_t> &              strides);
+
+/** The number of NiBridge pixel containers alive in the process (for the lifetime tests). */
+std::atomic<long> &
+LivePixelContainerCount();
+
+/** \brief nibridge.Image: an ITK image of a runtime pixel type, with its geometry.
+ *
+ * Holds the itk::Image or itk::VectorImage and the operations of its kind. Its NumPy views pin the pixel
+ * container, not this object, so they outlive it and any re-allocation.
+ */
+class Image
+{
+public:
+  Image(const ImageOperations & operations, itk::DataObject::Pointer image);
+
+  const ImageOperations &
+  Operations() const
+  {
+    return *m_Operations;
+  }
+  itk::DataObject &
+  ItkImage() const
+  {
+    return *m_Image;
+  }
+
+  bool
+  IsWriteable() const
+  {
+    return m_Writeable;
+  }
+  void
+  SetWriteable(bool writeable)
+  {
+    m_Writeable = writeable;
+  }
+
+  unsigned int
+  NumberOfComponents() const;
+  std::size_t
+  NumberOfBytes() const;
+  void
+  Layout(bool keepAxes, std::vector<py::ssize_t> & shape, std::vector<py::ssize_t> & strides) const;
+
+  /** A NumPy array over the pixel buffer whose base is a capsule owning the pixel container. */
+  py::array
+  ArrayView(bool keepAxes) const;
+  /** A new NumPy array with the layout of ArrayView(keepAxes), filled by one memcpy without the GIL. */
+  py::array
+  ArrayCopy(bool keepAxes) const;
+
+private:
+  const ImageOperations *  m_Operations;
+  itk::DataObject::Pointer m_Image;
+  bool                     m_Writeable = true;
+};
+
+/** Sets spacing, origin and direction from Python values (None keeps the current one), with clear
+ * ValueErrors naming `function`. */
+void
+SetGeometry(Image &            image,
+            const py::object & spacing,
+            const py::object & origin,
+            const py::object & direction,
+            const char *       function);
+
+void
+init_image(py::module_ & module);
+void
+init_conversions(py::module_ & module);
+
+} // namespace nibridge
+
+#endif

@@ -1,0 +1,14 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "nibridgeImage.h"
+
+PYBIND11_MODULE(_core, module)
+{
+  module.doc() = "NiBridge's compiled core: nibridge.Image and the NumPy conversions.";
+  nibridge::init_image(module);
+  nibridge::init_conversions(module);
+}
