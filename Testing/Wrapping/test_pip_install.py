@@ -58,6 +58,9 @@ def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_p
         "import nibridge, numpy; "
         "image = nibridge.image_from_array(numpy.arange(24.0).reshape(2, 3, 4), spacing=(1, 2, 3)); "
         "assert (nibridge.array_view_from_image(image) == numpy.arange(24.0).reshape(2, 3, 4)).all(); "
+        # imread of a nibabel-only format: NiBabelImageIO inside the extension, in this very interpreter.
+        "assert (nibridge.array_view_from_image(nibridge.imread('volume.mgz'), keep_axes=True) "
+        "== numpy.arange(24).reshape(2, 3, 4)).all(); "
         "print(nibridge.__version__); print(nibridge._core.__file__)"
     )
     imported = subprocess.run(

@@ -14,6 +14,10 @@ The conversions carry `itk`'s names so that scripts port over:
   direction=None)`: an image over the array's memory, no copy; read-only, byte-swapped or
   wrongly-ordered arrays are refused with a ValueError naming `image_from_array`.
 - `image_from_array(...)`: one copy from any strides or byte order, the GIL released.
+- `imread(path)` / `imwrite(image, path, compress=False)`: through ITK's ImageIO factory: every format ITK
+  reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in this interpreter).
+- `from_nibabel(img)` / `to_nibabel(image)`: nibabel images, no copy where the layout allows, the affine
+  converted RAS <-> LPS (see `nibridge._nibabel`).
 
 Policies: bool images are itk::Image<bool> (NumPy's one-byte bool, no conversion); float16 is
 refused (convert with ``astype(numpy.float32)``); complex stays a dtype, vector components are a
@@ -26,7 +30,10 @@ from ._core import (
     array_view_from_image,
     image_from_array,
     image_view_from_array,
+    imread,
+    imwrite,
 )
+from ._nibabel import from_nibabel, to_nibabel
 
 __version__ = "0.1.0"
 
@@ -35,6 +42,10 @@ __all__ = [
     "__version__",
     "array_from_image",
     "array_view_from_image",
+    "from_nibabel",
     "image_from_array",
     "image_view_from_array",
+    "imread",
+    "imwrite",
+    "to_nibabel",
 ]

@@ -195,6 +195,11 @@ void
 init_image(py::module_ & module);
 void
 init_conversions(py::module_ & module);
+void
+init_io(py::module_ & module);
+/** Pickling and DLPack on nibridge.Image (after init_image). */
+void
+init_protocols(py::module_ & module);
 
 } // namespace nibridge
 

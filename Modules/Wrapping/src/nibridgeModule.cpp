@@ -8,7 +8,9 @@
 
 PYBIND11_MODULE(_core, module)
 {
-  module.doc() = "NiBridge's compiled core: nibridge.Image and the NumPy conversions.";
+  module.doc() = "NiBridge's compiled core: nibridge.Image, the NumPy conversions and imread/imwrite.";
   nibridge::init_image(module);
   nibridge::init_conversions(module);
+  nibridge::init_io(module);
+  nibridge::init_protocols(module);
 }

@@ -1,0 +1,378 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "nibridgeImage.h"
+
+#include "itkImageFileReader.h" // registers every ImageIO factory linked into the extension
+#include "itkImageIOBase.h"
+#include "itkImageIOFactory.h"
+#include "itkNiBabelImageIOFactory.h"
+#include "itkNumPyImageIOFactory.h"
+
+#include <complex>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace nibridge
+{
+namespace
+{
+using IOComponent = itk::IOComponentEnum;
+using IOPixel = itk::IOPixelEnum;
+
+/** NiBridge's ImageIOs in front of ITK's: .npy natively, every nibabel format through the running Python. */
+void
+RegisterImageIOFactories()
+{
+  static std::once_flag registered;
+  std::call_once(registered, []() {
+    itk::NumPyImageIOFactoryRegister__Private();
+    itk::NiBabelImageIOFactoryRegister__Private();
+  });
+}
+
+/** An error found without the GIL, raised as a Python exception once it is held again. */
+struct IOError
+{
+  PyObject *  type;
+  std::string message;
+};
+
+[[noreturn]] void
+Raise(const IOError & error)
+{
+  PyErr_SetString(error.type, error.message.c_str());
+  throw py::error_already_set();
+}
+
+std::optional<ComponentType>
+ComponentTypeOf(IOComponent component, IOPixel pixel, unsigned int numberOfComponents)
+{
+  if (pixel == IOPixel::COMPLEX)
+  {
+    if (numberOfComponents != 2)
+    {
+      return std::nullopt;
+    }
+    if (component == IOComponent::FLOAT)
+    {
+      return ComponentType::Complex64;
+    }
+    if (component == IOComponent::DOUBLE)
+    {
+      return ComponentType::Complex128;
+    }
+    return std::nullopt;
+  }
+  // By size, as ITK's (unsigned) long is 8 bytes on LP64 and 4 bytes elsewhere.
+  const auto bySize = [](bool isSigned, std::size_t size) -> std::optional<ComponentType> {
+    switch (size)
+    {
+      case 1:
+        return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
+      case 2:
+        return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
+      case 4:
+        return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
+      case 8:
+        return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
+      default:
+        return std::nullopt;
+    }
+  };
+  switch (component)
+  {
+    case IOComponent::CHAR:
+      return bySize(true, sizeof(char));
+    case IOComponent::UCHAR:
+      return bySize(false, sizeof(unsigned char));
+    case IOComponent::SHORT:
+      return bySize(true, sizeof(short));
+    case IOComponent::USHORT:
+      return bySize(false, sizeof(unsigned short));
+    case IOComponent::INT:
+      return bySize(true, sizeof(int));
+    case IOComponent::UINT:
+      return bySize(false, sizeof(unsigned int));
+    case IOComponent::LONG:
+      return bySize(true, sizeof(long));
+    case IOComponent::ULONG:
+      return bySize(false, sizeof(unsigned long));
+    case IOComponent::LONGLONG:
+      return bySize(true, sizeof(long long));
+    case IOComponent::ULONGLONG:
+      return bySize(false, sizeof(unsigned long long));
+    case IOComponent::FLOAT:
+      return ComponentType::Float32;
+    case IOComponent::DOUBLE:
+      return ComponentType::Float64;
+    default:
+      return std::nullopt;
+  }
+}
+
+/** The ITK IO component type of a NiBridge component type (complex: its real part); nullopt for bool. */
+std::optional<IOComponent>
+IOComponentOf(ComponentType component)
+{
+  switch (component)
+  {
+    case ComponentType::Bool:
+      return std::nullopt;
+    case ComponentType::Int8:
+      return IOComponent::CHAR;
+    case ComponentType::UInt8:
+      return IOComponent::UCHAR;
+    case ComponentType::Int16:
+      return IOComponent::SHORT;
+    case ComponentType::UInt16:
+      return IOComponent::USHORT;
+    case ComponentType::Int32:
+      return IOComponent::INT;
+    case ComponentType::UInt32:
+      return IOComponent::UINT;
+    case ComponentType::Int64:
+      return IOComponent::LONGLONG;
+    case ComponentType::UInt64:
+      return IOComponent::ULONGLONG;
+    case ComponentType::Float32:
+    case ComponentType::Complex64:
+      return IOComponent::FLOAT;
+    case ComponentType::Float64:
+    case ComponentType::Complex128:
+      return IOComponent::DOUBLE;
+  }
+  return std::nullopt;
+}
+
+std::string
+Quoted(const std::string & path)
+{
+  return "'" + path + "'";
+}
+
+/** The ImageIO for a file, or an error naming it. Runs without the GIL. */
+itk::ImageIOBase::Pointer
+CreateImageIO(const std::string & path, itk::IOFileModeEnum mode, std::optional<IOError> & error)
+{
+  const bool reading = mode == itk::IOFileModeEnum::ReadMode;
+  if (reading && !std::filesystem::exists(path))
+  {
+    error = IOError{ PyExc_FileNotFoundError, "imread: " + Quoted(path) + ": no such file" };
+    return nullptr;
+  }
+  auto imageIO = itk::ImageIOFactory::CreateImageIO(path.c_str(), mode);
+  if (imageIO.IsNull())
+  {
+    error = IOError{ reading ? PyExc_OSError : PyExc_ValueError,
+                     std::string(reading ? "imread: " : "imwrite: ") + Quoted(path) +
+                       (reading ? ": no ImageIO can read this file (unknown or malformed format)"
+                                : ": no ImageIO writes this file name's extension") };
+  }
+  return imageIO;
+}
+
+std::unique_ptr<Image>
+ImageRead(const std::string & path)
+{
+  RegisterImageIOFactories();
+  std::optional<IOError>    error;
+  itk::ImageIOBase::Pointer imageIO;
+  {
+    // NiBabelImageIO takes the GIL itself when it runs Python.
+    py::gil_scoped_release release;
+    try
+    {
+      imageIO = CreateImageIO(path, itk::IOFileModeEnum::ReadMode, error);
+      if (imageIO)
+      {
+        imageIO->SetFileName(path);
+        imageIO->ReadImageInformation();
+      }
+    }
+    catch (const itk::ExceptionObject & exception)
+    {
+      error = IOError{ PyExc_OSError, "imread: " + Quoted(path) + ": " + exception.GetDescription() };
+    }
+  }
+  if (error)
+  {
+    Raise(*error);
+  }
+
+  const unsigned int dimension = imageIO->GetNumberOfDimensions();
+  const IOPixel      pixel = imageIO->GetPixelType();
+  const unsigned int numberOfComponents = imageIO->GetNumberOfComponents();
+  const auto         component = ComponentTypeOf(imageIO->GetComponentType(), pixel, numberOfComponents);
+  if (!component)
+  {
+    throw py::type_error("imread: " + Quoted(path) + ": its pixels (" + itk::ImageIOBase::GetPixelTypeAsString(pixel) +
+                         " of " + itk::ImageIOBase::GetComponentTypeAsString(imageIO->GetComponentType()) +
+                         ") have no NiBridge dtype");
+  }
+  if (dimension < 2 || dimension > 4)
+  {
+    throw py::value_error("imread: " + Quoted(path) + ": a " + std::to_string(dimension) +
+                          "-dimensional image; NiBridge holds 2, 3 and 4 dimensions");
+  }
+  const bool                      isComplex = pixel == IOPixel::COMPLEX;
+  const bool                      isVector = !isComplex && numberOfComponents > 1;
+  std::vector<itk::SizeValueType> size(dimension);
+  std::vector<double>             spacing(dimension), origin(dimension), direction(dimension * dimension);
+  itk::ImageIORegion              region(dimension);
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    size[axis] = imageIO->GetDimensions(axis);
+    spacing[axis] = imageIO->GetSpacing(axis);
+    origin[axis] = imageIO->GetOrigin(axis);
+    const auto column = imageIO->GetDirection(axis);
+    for (unsigned int row = 0; row < dimension; ++row)
+    {
+      direction[row * dimension + axis] = row < column.size() ? column[row] : (row == axis ? 1.0 : 0.0);
+    }
+    region.SetIndex(axis, 0);
+    region.SetSize(axis, size[axis]);
+  }
+  const auto & operations = OperationsFor(ImageKind{ *component, dimension, isVector });
+  auto         image = std::make_unique<Image>(operations, operations.New(size, isVector ? numberOfComponents : 1));
+  try
+  {
+    operations.SetSpacing(image->ItkImage(), spacing.data());
+    operations.SetOrigin(image->ItkImage(), origin.data());
+    operations.SetDirection(image->ItkImage(), direction.data());
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    throw py::value_error("imread: " + Quoted(path) + ": " + exception.GetDescription());
+  }
+  operations.AllocateUninitialized(image->ItkImage());
+  void * buffer = operations.Buffer(image->ItkImage());
+  {
+    py::gil_scoped_release release;
+    try
+    {
+      imageIO->SetIORegion(region);
+      imageIO->Read(buffer);
+    }
+    catch (const itk::ExceptionObject & exception)
+    {
+      error = IOError{ PyExc_OSError, "imread: " + Quoted(path) + ": " + exception.GetDescription() };
+    }
+  }
+  if (error)
+  {
+    Raise(*error);
+  }
+  return image;
+}
+
+void
+ImageWrite(const Image & image, const std::string & path, bool compress)
+{
+  RegisterImageIOFactories();
+  const auto & operations = image.Operations();
+  const auto   kind = operations.Kind();
+  const auto   component = IOComponentOf(kind.component);
+  if (!component)
+  {
+    throw py::type_error("imwrite: " + Quoted(path) +
+                         ": bool images have no file component type; write image.astype(numpy.uint8) instead");
+  }
+  const bool   isComplex = kind.component == ComponentType::Complex64 || kind.component == ComponentType::Complex128;
+  const auto & itkImage = image.ItkImage();
+  const auto   size = operations.BufferedSize(itkImage);
+  const auto   spacing = operations.Spacing(itkImage);
+  const auto   origin = operations.Origin(itkImage);
+  const auto   direction = operations.Direction(itkImage);
+  const void * buffer = operations.Buffer(itkImage);
+  const auto   numberOfComponents = image.NumberOfComponents();
+
+  std::optional<IOError> error;
+  py::gil_scoped_release release;
+  try
+  {
+    auto imageIO = CreateImageIO(path, itk::IOFileModeEnum::WriteMode, error);
+    if (imageIO)
+    {
+      const unsigned int dimension = kind.dimension;
+      imageIO->SetNumberOfDimensions(dimension);
+      itk::ImageIORegion region(dimension);
+      for (unsigned int axis = 0; axis < dimension; ++axis)
+      {
+        imageIO->SetDimensions(axis, size[axis]);
+        imageIO->SetSpacing(axis, spacing[axis]);
+        imageIO->SetOrigin(axis, origin[axis]);
+        std::vector<double> column(dimension);
+        for (unsigned int row = 0; row < dimension; ++row)
+        {
+          column[row] = direction[row * dimension + axis];
+        }
+        imageIO->SetDirection(axis, column);
+        region.SetIndex(axis, 0);
+        region.SetSize(axis, size[axis]);
+      }
+      imageIO->SetComponentType(*component);
+      imageIO->SetPixelType(isComplex ? IOPixel::COMPLEX : (kind.isVector ? IOPixel::VECTOR : IOPixel::SCALAR));
+      imageIO->SetNumberOfComponents(isComplex ? 2 : numberOfComponents);
+      imageIO->SetUseCompression(compress);
+      imageIO->SetIORegion(region);
+      imageIO->SetFileName(path);
+      imageIO->Write(buffer);
+      // ITK 5.2's NIfTI writer reports an unopenable file on stderr only.
+      if (!std::filesystem::exists(path))
+      {
+        error = IOError{ PyExc_OSError,
+                         "imwrite: " + Quoted(path) + ": " + imageIO->GetNameOfClass() +
+                           " wrote no file (does the directory exist, is it writable?)" };
+      }
+    }
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    error = IOError{ PyExc_OSError, "imwrite: " + Quoted(path) + ": " + exception.GetDescription() };
+  }
+  if (error)
+  {
+    py::gil_scoped_acquire gil;
+    Raise(*error);
+  }
+}
+
+std::string
+PathText(const py::object & path)
+{
+  return py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
+}
+} // namespace
+
+void
+init_io(py::module_ & module)
+{
+  module.def(
+    "imread",
+    [](const py::object & path) { return ImageRead(PathText(path)); },
+    py::arg("path"),
+    R"doc(Reads an image file into a new nibridge.Image, with its geometry (LPS).
+
+Any format ITK's ImageIO factory reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in
+the Python running this call). The pixel type and dimension are the file's. The GIL is released while ITK
+reads. Raises FileNotFoundError for a missing file, OSError naming the file and ITK's reason for an
+unreadable or malformed one, TypeError for pixels NiBridge cannot hold.)doc");
+  module.def(
+    "imwrite",
+    [](const Image & image, const py::object & path, bool compress) { ImageWrite(image, PathText(path), compress); },
+    py::arg("image"),
+    py::arg("path"),
+    py::arg("compress") = false,
+    R"doc(Writes an image through ITK's ImageIO factory, chosen by the file name's extension (.npy, .nii,
+.nii.gz, .nrrd, .mha, ...), with its geometry. The GIL is released while ITK writes. Raises ValueError for
+an extension no ImageIO writes, OSError naming the file and ITK's reason when writing fails, TypeError for
+bool images.)doc");
+}
+
+} // namespace nibridge

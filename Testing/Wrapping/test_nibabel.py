@@ -1,0 +1,155 @@
+"""nibabel interop: from_nibabel and to_nibabel (nibridge/_nibabel.py)."""
+
+import gc
+from pathlib import Path
+
+import nibabel as nib
+import nibridge
+import numpy as np
+import pytest
+from nibabel.testing import data_path
+
+NIBABEL_FILES = ["anatomical.nii", "example4d.nii.gz", "test.mgz"]
+F = np.diag([-1.0, -1.0, 1.0])
+
+
+def rotation(angles):
+    """A proper rotation about x, then y, then z."""
+    result = np.eye(3)
+    for axis, angle in enumerate(angles):
+        cosine, sine = np.cos(angle), np.sin(angle)
+        other = [index for index in range(3) if index != axis]
+        turn = np.eye(3)
+        turn[np.ix_(other, other)] = [[cosine, -sine], [sine, cosine]]
+        result = turn @ result
+    return result
+
+
+def oblique_affine():
+    affine = np.eye(4)
+    affine[:3, :3] = rotation((0.3, -0.7, 1.1)) @ np.diag([0.9, 1.7, 2.3])
+    affine[:3, 3] = (-12.25, 31.5, 7.125)
+    return affine
+
+
+def axis_aligned_affine():
+    return np.array([[-2.0, 0, 0, 32], [0, 0, 3.5, -40], [0, 1.25, 0, -16], [0, 0, 0, 1]])
+
+
+@pytest.mark.parametrize("name", NIBABEL_FILES)
+def test_nibabel_test_files_keep_their_values_and_affine(name):
+    img = nib.load(str(Path(data_path) / name))
+    expected = np.asanyarray(img.dataobj)
+    image = nibridge.from_nibabel(img)
+    assert image.dimension == expected.ndim
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), expected)
+    linear = F @ img.affine[:3, :3]
+    np.testing.assert_allclose(image.spacing[:3], np.linalg.norm(linear, axis=0), rtol=1e-15)
+    np.testing.assert_allclose(image.direction[:3, :3] * image.spacing[:3], linear, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(image.origin[:3], F @ img.affine[:3, 3])
+    if expected.ndim == 4:
+        assert image.spacing[3] == pytest.approx(float(img.header.get_zooms()[3]))
+    back = nibridge.to_nibabel(image)
+    np.testing.assert_allclose(back.affine, img.affine, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(np.asanyarray(back.dataobj), expected)
+    if expected.ndim == 4:
+        assert float(back.header.get_zooms()[3]) == pytest.approx(float(img.header.get_zooms()[3]))
+
+
+def test_a_fortran_native_writable_array_is_viewed_and_others_are_copied():
+    array = np.asfortranarray(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    image = nibridge.from_nibabel(nib.Nifti1Image(array, np.eye(4)))
+    assert np.shares_memory(nibridge.array_view_from_image(image, keep_axes=True), array)
+
+    c_order = np.ascontiguousarray(array)
+    image = nibridge.from_nibabel(nib.Nifti1Image(c_order, np.eye(4)))
+    assert not np.shares_memory(nibridge.array_view_from_image(image), c_order)
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), array)
+
+    read_only = array.copy(order="F")
+    read_only.flags.writeable = False
+    image = nibridge.from_nibabel(nib.Nifti1Image(read_only, np.eye(4)))
+    assert image.writeable
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), read_only)
+
+
+def test_a_read_only_memory_map_is_copied(tmp_path):
+    array = np.asfortranarray(np.arange(60, dtype=np.int16).reshape(3, 4, 5))
+    path = tmp_path / "native.nii"
+    nib.save(nib.Nifti1Image(array, axis_aligned_affine()), str(path))
+    img = nib.load(str(path), mmap="r")
+    assert isinstance(img.dataobj.get_unscaled(), np.memmap)
+    image = nibridge.from_nibabel(img)
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), array)
+
+
+@pytest.mark.parametrize("make_affine", [axis_aligned_affine, oblique_affine])
+def test_generated_affines_round_trip(make_affine):
+    affine = make_affine()
+    array = np.asfortranarray(np.random.default_rng(4).random((4, 5, 6)))
+    image = nibridge.from_nibabel(nib.Nifti1Image(array, affine))
+    back = nibridge.to_nibabel(image)
+    if make_affine is axis_aligned_affine:
+        np.testing.assert_array_equal(back.affine, affine)
+        np.testing.assert_array_equal(image.spacing, [2.0, 1.25, 3.5])
+        np.testing.assert_array_equal(image.origin, [-32.0, 40.0, -16.0])
+    else:
+        np.testing.assert_allclose(back.affine, affine, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(image.direction @ image.direction.T, np.eye(3), atol=1e-14)
+    np.testing.assert_array_equal(np.asanyarray(back.dataobj), array)
+    # The nibabel image views the nibridge image's buffer.
+    assert np.shares_memory(np.asanyarray(back.dataobj), array)
+
+
+def test_physical_points_agree_between_nibabel_and_itk():
+    affine = oblique_affine()
+    image = nibridge.from_nibabel(nib.Nifti1Image(np.zeros((4, 5, 6), order="F"), affine))
+    index = np.array([1.0, 3.0, 2.0])
+    lps = image.origin + image.direction @ (image.spacing * index)
+    ras = affine[:3, :3] @ index + affine[:3, 3]
+    np.testing.assert_allclose(lps, F @ ras, rtol=1e-12)
+
+
+def test_four_dimensional_images_keep_the_time_axis_and_its_zoom():
+    array = np.asfortranarray(np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5))
+    img = nib.Nifti1Image(array, axis_aligned_affine())
+    img.header.set_zooms((*img.header.get_zooms()[:3], 2.5))
+    image = nibridge.from_nibabel(img)
+    assert image.shape == (5, 4, 3, 2)
+    assert image.spacing[3] == 2.5
+    expected_direction = np.eye(4)
+    expected_direction[:3, :3] = [[1, 0, 0], [0, 0, -1], [0, 1, 0]]
+    np.testing.assert_array_equal(image.direction, expected_direction)
+    back = nibridge.to_nibabel(image)
+    assert back.header.get_zooms()[3] == 2.5
+    np.testing.assert_array_equal(back.affine, axis_aligned_affine())
+
+
+def test_the_image_view_outlives_the_nibabel_image_and_its_array():
+    array = np.asfortranarray(np.arange(60, dtype=np.float64).reshape(3, 4, 5))
+    expected = array.copy()
+    img = nib.Nifti1Image(array, oblique_affine())
+    image = nibridge.from_nibabel(img)
+    del img, array
+    gc.collect()
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), expected)
+
+
+def test_the_nibabel_image_outlives_the_nibridge_image():
+    image = nibridge.image_from_array(np.arange(24, dtype=np.int32).reshape(2, 3, 4))
+    expected = nibridge.array_from_image(image, keep_axes=True)
+    img = nibridge.to_nibabel(image)
+    del image
+    gc.collect()
+    np.testing.assert_array_equal(np.asanyarray(img.dataobj), expected)
+
+
+def test_bad_input_is_refused_clearly():
+    img = nib.Nifti1Image(np.zeros((2, 2, 2)), np.eye(4))
+    img._affine[0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite 4x4"):
+        nibridge.from_nibabel(img)
+    with pytest.raises(ValueError, match="2-, 3- and 4-dimensional"):
+        nibridge.from_nibabel(nib.Nifti1Image(np.zeros((2, 2, 2, 2, 2)), np.eye(4)))
+    with pytest.raises(ValueError, match="vector images"):
+        nibridge.to_nibabel(nibridge.Image((2, 3, 4), "float32", number_of_components=3))
