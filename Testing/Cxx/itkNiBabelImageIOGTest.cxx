@@ -39,6 +39,7 @@ namespace
 using itk::IOComponentEnum;
 using itk::IOPixelEnum;
 using itk::nibridge::PythonInterpreter;
+using nibridge_test::ExceptionDescription;
 using nibridge_test::Generated;
 using nibridge_test::Manifest;
 using nibridge_test::OutputPath;
@@ -66,22 +67,6 @@ Contains(const std::string & text, const std::string & part)
   return text.find(part) != std::string::npos;
 }
 
-/** The description of the itk::ExceptionObject `action` throws; fails the test if it throws none. */
-template<typename TAction>
-std::string
-ExceptionDescription(TAction && action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  ADD_FAILURE() << "no itk::ExceptionObject was thrown";
-  return {};
-}
 
 std::string
 MetaData(const WholeRead & read, const std::string & key)

@@ -22,26 +22,11 @@
 namespace
 {
 using itk::nibridge::PythonInterpreter;
+using nibridge_test::ExceptionDescription;
 using nibridge_test::Generated;
 using nibridge_test::Manifest;
 using nibridge_test::RunHelper;
 
-/** The description of the itk::ExceptionObject `action` throws; fails the test if it throws none. */
-template<typename TAction>
-std::string
-ExceptionDescription(TAction && action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  ADD_FAILURE() << "no itk::ExceptionObject was thrown";
-  return {};
-}
 
 bool
 Contains(const std::string & text, const std::string & part)

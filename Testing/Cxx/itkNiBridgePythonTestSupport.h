@@ -32,6 +32,23 @@ extern char ** environ;
 
 namespace nibridge_test
 {
+/** The description of the itk::ExceptionObject `action` throws; fails the test if it throws none. */
+template<typename TAction>
+std::string
+ExceptionDescription(TAction && action)
+{
+  try
+  {
+    action();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    return error.GetDescription();
+  }
+  ADD_FAILURE() << "no itk::ExceptionObject was thrown";
+  return {};
+}
+
 /** The manifest written by nibridge_python_test_data.py (the NiBridgePython.test-data fixture); made here if
  * the fixture did not run (the test executable run by hand). */
 inline const nlohmann::json &

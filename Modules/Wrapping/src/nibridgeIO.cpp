@@ -70,21 +70,7 @@ ComponentTypeOf(IOComponent component, IOPixel pixel, unsigned int numberOfCompo
     return std::nullopt;
   }
   // By size, as ITK's (unsigned) long is 8 bytes on LP64 and 4 bytes elsewhere.
-  const auto bySize = [](bool isSigned, std::size_t size) -> std::optional<ComponentType> {
-    switch (size)
-    {
-      case 1:
-        return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
-      case 2:
-        return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
-      case 4:
-        return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
-      case 8:
-        return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
-      default:
-        return std::nullopt;
-    }
-  };
+  const auto bySize = IntegerComponentType;
   switch (component)
   {
     case IOComponent::CHAR:

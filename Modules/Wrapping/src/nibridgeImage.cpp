@@ -443,6 +443,24 @@ OperationsFor(const ImageKind & kind)
                        SupportedDTypes());
 }
 
+std::optional<ComponentType>
+IntegerComponentType(bool isSigned, std::size_t size)
+{
+  switch (size)
+  {
+    case 1:
+      return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
+    case 2:
+      return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
+    case 4:
+      return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
+    case 8:
+      return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
+    default:
+      return std::nullopt;
+  }
+}
+
 const char *
 ComponentTypeName(ComponentType type)
 {
@@ -461,23 +479,11 @@ ComponentTypeOf(const py::dtype & dtype, const char * function)
         return ComponentType::Bool;
       case 'i':
       case 'u':
-      {
-        const bool isSigned = dtype.kind() == 'i';
-        switch (size)
+        if (const auto integer = IntegerComponentType(dtype.kind() == 'i', static_cast<std::size_t>(size)))
         {
-          case 1:
-            return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
-          case 2:
-            return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
-          case 4:
-            return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
-          case 8:
-            return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
-          default:
-            break;
+          return *integer;
         }
         break;
-      }
       case 'f':
         if (size == 2)
         {

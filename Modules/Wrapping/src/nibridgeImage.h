@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,10 @@ OperationsFor(const ImageKind & kind);
  * dtypes (float16 with the advice to use astype(float32)). Byte order is not checked here. */
 ComponentType
 ComponentTypeOf(const py::dtype & dtype, const char * function);
+
+/** The integer component type of a signedness and a byte size (1, 2, 4, 8); nullopt for other sizes. */
+std::optional<ComponentType>
+IntegerComponentType(bool isSigned, std::size_t size);
 
 /** The name NumPy gives the component type ("float32", ...). */
 const char *
