@@ -76,6 +76,44 @@ TEST(AtomicFileWriter, CommittedFileHasEverythingWrittenAndNoTemporaryIsLeft)
   EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "committed.bin" });
 }
 
+TEST(AtomicFileWriter, ATemporaryThatKeepsTheFileNameEndsLikeTheTargetAndIsWrittenByName)
+{
+  const std::string target = OutputPath("volume.nii.gz");
+  Store(target, "precious");
+  const std::string prefix = OutputPath(".nibridge-");
+  {
+    AtomicFileWriter  writer(target, AtomicFileWriter::TemporaryName::KeepsFileName);
+    const std::string temporary = writer.GetTemporaryFileName();
+    EXPECT_EQ(temporary.rfind(prefix, 0), 0u) << temporary << ": a hidden file in the target's directory";
+    ASSERT_GE(temporary.size(), target.size());
+    EXPECT_EQ(temporary.substr(temporary.size() - std::string("-volume.nii.gz").size()), "-volume.nii.gz") << temporary;
+    EXPECT_TRUE(std::filesystem::exists(temporary));
+    Store(temporary, "whole new file"); // another writer, by name
+    EXPECT_EQ(Contents(target), "precious") << "nothing changes before the commit";
+    writer.Commit();
+  }
+  EXPECT_EQ(Contents(target), "whole new file");
+  for (const auto & entry : std::filesystem::directory_iterator(std::filesystem::path(target).parent_path()))
+  {
+    const std::string name = entry.path().filename().string();
+    const bool isThisTemporary = name.rfind(".nibridge-", 0) == 0 && name.find("-volume.nii.gz") != std::string::npos;
+    EXPECT_FALSE(isThisTemporary) << "left behind: " << entry.path();
+  }
+}
+
+TEST(AtomicFileWriter, AnUncommittedTemporaryThatKeepsTheFileNameIsRemoved)
+{
+  const std::string target = OutputPath("abandoned.mgz");
+  std::string       temporary;
+  {
+    AtomicFileWriter writer(target, AtomicFileWriter::TemporaryName::KeepsFileName);
+    temporary = writer.GetTemporaryFileName();
+    Store(temporary, "half a file");
+  }
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  EXPECT_FALSE(std::filesystem::exists(target));
+}
+
 TEST(AtomicFileWriter, AnUncommittedWriterLeavesTheTargetUntouchedAndRemovesItsTemporary)
 {
   const std::string target = OutputPath("untouched.bin");

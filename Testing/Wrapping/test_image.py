@@ -102,6 +102,40 @@ def test_invalid_geometry_is_refused_with_a_value_error(attribute, value):
         setattr(image, attribute, value)
 
 
+def test_pixel_type_tells_colour_channels_from_vector_components():
+    assert nibridge.Image((4, 3), "uint8").pixel_type == "scalar"
+    rgb = nibridge.Image((4, 3), "uint8", number_of_components=3)
+    assert rgb.pixel_type == "vector"
+    rgb.pixel_type = "rgb"
+    assert rgb.pixel_type == "rgb"
+    assert "2D rgb" in repr(rgb)
+    rgb.pixel_type = "vector"
+    assert rgb.pixel_type == "vector"
+    rgba = nibridge.Image((4, 3), "float32", number_of_components=4)
+    rgba.pixel_type = "rgba"
+    assert rgba.pixel_type == "rgba"
+
+
+@pytest.mark.parametrize(
+    ("components", "pixel_type", "message"),
+    [
+        (1, "rgb", "does not fit a scalar image"),
+        (1, "vector", "does not fit a scalar image"),
+        (3, "scalar", "does not fit a vector image of 3 components"),
+        (3, "rgba", "rgba of 4"),
+        (4, "rgb", "rgb needs a vector image of 3 components"),
+        (2, "rgb", "rgb needs"),
+        (3, "RGB", "expected 'scalar', 'vector', 'rgb' or 'rgba'"),
+    ],
+)
+def test_a_pixel_type_that_does_not_fit_is_refused(components, pixel_type, message):
+    image = nibridge.Image((4, 3), "uint8", number_of_components=components)
+    before = image.pixel_type
+    with pytest.raises(ValueError, match=message):
+        image.pixel_type = pixel_type
+    assert image.pixel_type == before
+
+
 def test_repr_names_type_size_and_geometry():
     image = nibridge.Image((4, 3), "complex64", number_of_components=2)
     image.spacing = (0.5, 2)

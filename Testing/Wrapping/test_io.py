@@ -72,6 +72,68 @@ def test_vector_and_complex_images_round_trip(tmp_path):
     np.testing.assert_array_equal(nibridge.array_view_from_image(back), values)
 
 
+PNG_COLOR_TYPES = {"rgb": 2, "rgba": 6}  # byte 25 of a PNG file: the IHDR colour type
+
+
+@pytest.mark.parametrize("pixel_type", ["rgb", "rgba"])
+def test_rgb_and_rgba_images_are_written_as_colour_and_read_back_as_colour(tmp_path, pixel_type):
+    components = len(pixel_type)
+    values = np.random.default_rng(7).integers(0, 256, (5, 6, components), dtype=np.uint8)
+    image = nibridge.image_from_array(values, is_vector=True)
+    assert image.pixel_type == "vector"
+    image.pixel_type = pixel_type
+    path = tmp_path / f"colour_{pixel_type}.png"
+    nibridge.imwrite(image, path)
+    assert path.read_bytes()[25] == PNG_COLOR_TYPES[pixel_type]
+    back = nibridge.imread(path)
+    assert back.pixel_type == pixel_type
+    np.testing.assert_array_equal(nibridge.array_view_from_image(back), values)
+
+    # A vector image of three components stays a vector image through a format that tells them apart.
+    vector = nibridge.image_from_array(values[..., :3].copy(), is_vector=True)
+    nibridge.imwrite(vector, tmp_path / "vector.nrrd")
+    assert nibridge.imread(tmp_path / "vector.nrrd").pixel_type == "vector"
+    nibridge.imwrite(image, tmp_path / f"colour_{pixel_type}.nrrd")
+    assert nibridge.imread(tmp_path / f"colour_{pixel_type}.nrrd").pixel_type == pixel_type
+
+
+def temporaries(directory):
+    return sorted(path.name for path in Path(directory).iterdir() if path.name.startswith(".nibridge-"))
+
+
+@pytest.mark.parametrize("name", ["atomic.nii.gz", "atomic.mgz", "atomic.npy", "atomic.nrrd", "atomic.mha"])
+def test_imwrite_replaces_a_file_whole_with_a_plain_files_permissions(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"an older file")
+    image = nibridge.image_from_array(np.arange(24, dtype=np.float32).reshape(2, 3, 4), spacing=(1.0, 2.0, 3.0))
+    nibridge.imwrite(image, path)
+    np.testing.assert_array_equal(nibridge.array_view_from_image(nibridge.imread(path)), np.arange(24).reshape(2, 3, 4))
+    assert temporaries(tmp_path) == []
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_a_failed_imwrite_leaves_the_existing_file_untouched_and_no_temporary(tmp_path):
+    path = tmp_path / "precious.mgz"
+    path.write_bytes(b"precious")
+    complex_image = nibridge.image_from_array(np.ones((2, 3, 4), np.complex64))  # MGH holds no complex values
+    with pytest.raises(OSError, match="precious.mgz"):
+        nibridge.imwrite(complex_image, path)
+    assert path.read_bytes() == b"precious"
+    assert temporaries(tmp_path) == []
+
+
+def test_header_and_data_pairs_are_written_in_place(tmp_path):
+    image = nibridge.image_from_array(np.arange(24, dtype=np.int16).reshape(2, 3, 4))
+    nibridge.imwrite(image, tmp_path / "pair.mhd")
+    assert "pair.raw" in (tmp_path / "pair.mhd").read_text()
+    np.testing.assert_array_equal(nibridge.array_view_from_image(nibridge.imread(tmp_path / "pair.mhd")), image)
+    nibridge.imwrite(image, tmp_path / "analyze.hdr")
+    assert (tmp_path / "analyze.img").stat().st_size == 24 * 2
+    assert temporaries(tmp_path) == []
+
+
 def test_a_missing_file_raises_file_not_found_naming_it(tmp_path):
     path = tmp_path / "missing.nii"
     with pytest.raises(FileNotFoundError, match="missing.nii"):

@@ -144,12 +144,50 @@ def test_the_nibabel_image_outlives_the_nibridge_image():
     np.testing.assert_array_equal(np.asanyarray(img.dataobj), expected)
 
 
+@pytest.mark.parametrize(("pixel_type", "shape"), [("rgb", (4, 5, 6)), ("rgba", (4, 5, 6)), ("rgb", (7, 3))])
+def test_rgb_images_become_nifti_colour_pixels_without_a_copy_and_come_back(tmp_path, pixel_type, shape):
+    components = len(pixel_type)
+    values = np.random.default_rng(3).integers(0, 256, (*shape, components), dtype=np.uint8)
+    image = nibridge.image_from_array(np.asfortranarray(values), keep_axes=True, is_vector=True)
+    image.pixel_type = pixel_type
+    img = nibridge.to_nibabel(image)
+    assert img.get_data_dtype().names == tuple("RGBA"[:components])
+    assert img.shape == shape
+    assert np.shares_memory(np.asanyarray(img.dataobj), nibridge.array_view_from_image(image))
+    nib.save(img, tmp_path / "colour.nii")
+    loaded = nib.load(tmp_path / "colour.nii")
+    assert loaded.header["datatype"] == (128 if pixel_type == "rgb" else 2304)  # NIfTI's RGB24 / RGBA32
+    back = nibridge.from_nibabel(loaded)
+    assert back.pixel_type == pixel_type
+    np.testing.assert_array_equal(nibridge.array_view_from_image(back, keep_axes=True), values)
+    np.testing.assert_array_equal(back.spacing, image.spacing)
+
+
+@pytest.mark.parametrize("dimension", [2, 3, 4])
+def test_vector_images_become_five_dimensional_vector_intent_nifti_and_come_back(tmp_path, dimension):
+    shape = (4, 5, 6, 3)[:dimension]
+    values = np.random.default_rng(dimension).normal(size=(*shape, 3)).astype(np.float32)
+    image = nibridge.image_from_array(values, keep_axes=True, is_vector=True, spacing=(0.5, 1.5, 2.5, 2.0)[:dimension])
+    img = nibridge.to_nibabel(image)
+    assert img.ndim == 5
+    assert img.header.get_intent()[0] == "vector"
+    assert np.shares_memory(np.asanyarray(img.dataobj), nibridge.array_view_from_image(image))
+    nib.save(img, tmp_path / "vector.nii.gz")
+    back = nibridge.from_nibabel(nib.load(tmp_path / "vector.nii.gz"))
+    assert back.pixel_type == "vector"
+    assert back.number_of_components == 3
+    assert back.dimension == max(dimension, 3)
+    expected = values if dimension > 2 else values[:, :, np.newaxis, :]
+    np.testing.assert_array_equal(nibridge.array_view_from_image(back, keep_axes=True), expected)
+    np.testing.assert_array_equal(back.spacing[:dimension], image.spacing)
+
+
 def test_bad_input_is_refused_clearly():
     img = nib.Nifti1Image(np.zeros((2, 2, 2)), np.eye(4))
     img._affine[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite 4x4"):
         nibridge.from_nibabel(img)
     with pytest.raises(ValueError, match="2-, 3- and 4-dimensional"):
-        nibridge.from_nibabel(nib.Nifti1Image(np.zeros((2, 2, 2, 2, 2)), np.eye(4)))
-    with pytest.raises(ValueError, match="vector images"):
-        nibridge.to_nibabel(nibridge.Image((2, 3, 4), "float32", number_of_components=3))
+        nibridge.from_nibabel(nib.Nifti1Image(np.zeros((2, 2, 2, 2, 2, 2)), np.eye(4)))
+    with pytest.raises(ValueError, match=r"2-, 3- and 4-dimensional.*\(2,\)"):
+        nibridge.from_nibabel(nib.Nifti1Image(np.zeros(2), np.eye(4)))

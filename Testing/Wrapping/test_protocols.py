@@ -23,6 +23,7 @@ def assert_same_image(actual, expected):
     assert actual.dtype == expected.dtype
     assert actual.shape == expected.shape
     assert actual.is_vector == expected.is_vector
+    assert actual.pixel_type == expected.pixel_type
     assert actual.writeable == expected.writeable
     np.testing.assert_array_equal(nibridge.array_view_from_image(actual), nibridge.array_view_from_image(expected))
     np.testing.assert_array_equal(actual.spacing, expected.spacing)
@@ -49,6 +50,14 @@ def test_every_protocol_round_trips_values_geometry_and_kind(protocol, dtype, co
     result = pickle.loads(pickle.dumps(image, protocol=protocol))  # noqa: S301 -- our own data
     assert not np.shares_memory(nibridge.array_view_from_image(result), nibridge.array_view_from_image(image))
     assert_same_image(result, image)
+
+
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_rgb_and_rgba_images_stay_colour_images(protocol):
+    for components, pixel_type in ((3, "rgb"), (4, "rgba")):
+        image = make_image(np.uint8, components)
+        image.pixel_type = pixel_type
+        assert_same_image(pickle.loads(pickle.dumps(image, protocol=protocol)), image)  # noqa: S301
 
 
 def test_a_read_only_image_stays_read_only_and_deepcopy_copies():

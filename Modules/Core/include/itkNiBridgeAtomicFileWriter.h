@@ -28,8 +28,18 @@ namespace nibridge
 class NiBridgeCore_EXPORT AtomicFileWriter
 {
 public:
+  /** How the temporary file is named. AfterTarget: "<target>.tmp-XXXXXX". KeepsFileName:
+   * "<directory>/.nibridge-XXXXXX-<file name>", a hidden file whose name ends like the target's, for
+   * writers that choose the format by the file name's extension (ITK's ImageIOs, nibabel) and write by
+   * name to GetTemporaryFileName() before Commit. */
+  enum class TemporaryName
+  {
+    AfterTarget,
+    KeepsFileName
+  };
+
   /** Creates the temporary file; throws if the target's directory does not take it. */
-  explicit AtomicFileWriter(std::string targetFileName);
+  explicit AtomicFileWriter(std::string targetFileName, TemporaryName naming = TemporaryName::AfterTarget);
   ~AtomicFileWriter();
   AtomicFileWriter(const AtomicFileWriter &) = delete;
   AtomicFileWriter &

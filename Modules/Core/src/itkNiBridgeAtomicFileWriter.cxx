@@ -37,11 +37,24 @@ SystemError()
 constexpr std::uint64_t MaximumTransferBytes = std::uint64_t{ 1 } << 30;
 } // namespace
 
-AtomicFileWriter::AtomicFileWriter(std::string targetFileName)
+AtomicFileWriter::AtomicFileWriter(std::string targetFileName, TemporaryName naming)
     : m_TargetFileName(std::move(targetFileName))
 {
-  std::string pattern = m_TargetFileName + ".tmp-XXXXXX";
-  m_Descriptor = mkstemp(pattern.data());
+  std::string pattern;
+  int         suffixLength = 0;
+  if (naming == TemporaryName::KeepsFileName)
+  {
+    const auto slash = m_TargetFileName.rfind('/');
+    const auto directory = slash == std::string::npos ? std::string() : m_TargetFileName.substr(0, slash + 1);
+    const auto fileName = m_TargetFileName.substr(slash == std::string::npos ? 0 : slash + 1);
+    pattern = directory + ".nibridge-XXXXXX-" + fileName;
+    suffixLength = static_cast<int>(fileName.size() + 1);
+  }
+  else
+  {
+    pattern = m_TargetFileName + ".tmp-XXXXXX";
+  }
+  m_Descriptor = mkstemps(pattern.data(), suffixLength);
   if (m_Descriptor < 0)
   {
     itkGenericExceptionMacro(<< Quoted(m_TargetFileName) << ": cannot create the temporary file " << Quoted(pattern)

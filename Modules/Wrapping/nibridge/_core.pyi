@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Sequence
-from typing import Any, SupportsIndex
+from typing import Any, Literal, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,10 @@ class Image:
     def dimension(self) -> int: ...
     @property
     def is_vector(self) -> bool: ...
+    @property
+    def pixel_type(self) -> Literal["scalar", "vector", "rgb", "rgba"]: ...
+    @pixel_type.setter
+    def pixel_type(self, value: Literal["scalar", "vector", "rgb", "rgba"]) -> None: ...
     @property
     def number_of_components(self) -> int: ...
     @property

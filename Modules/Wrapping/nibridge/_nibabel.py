@@ -62,6 +62,29 @@ def _can_view(array):
     return array.flags.f_contiguous and array.flags.writeable and array.flags.aligned and array.dtype.isnative
 
 
+_COLOR_FIELDS = {("R", "G", "B"): "rgb", ("R", "G", "B", "A"): "rgba"}
+
+
+def _color_pixel_type(dtype):
+    """ "rgb" or "rgba" for nibabel's RGB24 / RGBA32 structured dtypes (one uint8 field a channel), else None."""
+    if dtype.names is None or dtype.names not in _COLOR_FIELDS:
+        return None
+    fields = [dtype.fields[name] for name in dtype.names]
+    packed = all(field[0] == np.uint8 and field[1] == offset for offset, field in enumerate(fields))
+    return _COLOR_FIELDS[dtype.names] if packed and dtype.itemsize == len(fields) else None
+
+
+def _channels_view(array):
+    """A uint8 view (..., c) of a packed RGB / RGBA structured array: the channels become a trailing axis."""
+    first_channel = array[array.dtype.names[0]]
+    return np.lib.stride_tricks.as_strided(
+        first_channel,
+        shape=(*array.shape, len(array.dtype.names)),
+        strides=(*array.strides, 1),
+        writeable=array.flags.writeable,
+    )
+
+
 def from_nibabel(img) -> Image:
     """A nibridge.Image of a nibabel SpatialImage, with its geometry in LPS.
 
@@ -70,15 +93,39 @@ def from_nibabel(img) -> Image:
     which holds the array); otherwise one copy (``image_from_array``), e.g. for read-only memory maps or
     big-endian files. Shapes (i, j[, k[, t]]) become 2-, 3- or 4-dimensional scalar images; axes beyond the
     third take the header's zooms as spacing.
+
+    Multi-component data becomes a vector image with the components as the trailing axis:
+
+    - NIfTI's RGB24 / RGBA32 pixels (nibabel's structured dtypes with uint8 fields R, G, B[, A]) become a uint8
+      image of pixel type "rgb" / "rgba", without a copy where the array allows;
+    - 5-dimensional data (i, j, k, t, c), NIfTI's layout for vectors (intent "vector"), becomes a vector image
+      of c components: 3D when t is 1, else 4D. The components are the slowest axis in the file and the
+      fastest in an ITK vector image, so this is one copy.
     """
     array = np.asanyarray(img.dataobj)
-    if not 2 <= array.ndim <= 4:
-        raise ValueError(f"from_nibabel: only 2-, 3- and 4-dimensional images are supported, got shape {array.shape}")
+    pixel_type = _color_pixel_type(array.dtype)
+    is_vector = pixel_type is not None or array.ndim == 5
+    if pixel_type is not None:
+        view_possible = _can_view(array)
+        array = _channels_view(array)
+    elif array.ndim == 5:
+        array = array[:, :, :, 0, :] if array.shape[3] == 1 else array
+        view_possible = False
+    else:
+        view_possible = _can_view(array)
+    spatial_shape = array.shape[:-1] if is_vector else array.shape
+    if not 2 <= len(spatial_shape) <= 4:
+        raise ValueError(
+            f"from_nibabel: only 2-, 3- and 4-dimensional images are supported, got shape {np.shape(img.dataobj)}"
+        )
     header = getattr(img, "header", None)
     zooms = header.get_zooms() if header is not None and hasattr(header, "get_zooms") else None
-    spacing, origin, direction = _geometry_from_affine(img.affine, array.shape, zooms)
-    convert = image_view_from_array if _can_view(array) else image_from_array
-    return convert(array, keep_axes=True, spacing=spacing, origin=origin, direction=direction)
+    spacing, origin, direction = _geometry_from_affine(img.affine, spatial_shape, zooms)
+    convert = image_view_from_array if view_possible else image_from_array
+    image = convert(array, keep_axes=True, is_vector=is_vector, spacing=spacing, origin=origin, direction=direction)
+    if pixel_type is not None:
+        image.pixel_type = pixel_type
+    return image
 
 
 def to_nibabel(image: Image):
@@ -86,15 +133,29 @@ def to_nibabel(image: Image):
 
     The data is ``array_view_from_image(image, keep_axes=True)`` (shape (i, j, k[, t]), which pins the pixel
     buffer), the affine is rebuilt from spacing, origin and direction (LPS to RAS), and the zooms of axes
-    beyond the third are the image's spacing. Scalar images only; NIfTI-1 refuses some dtypes (bool).
+    beyond the third are the image's spacing. NIfTI-1 refuses some dtypes (bool).
+
+    Vector images follow NIfTI's conventions, still without a copy: a uint8 image of pixel type "rgb" or
+    "rgba" of 2 or 3 dimensions becomes RGB24 / RGBA32 pixels (nibabel's structured dtype, shape (i, j[, k]));
+    any other vector image becomes 5-dimensional data (i, j, k, t, c) with intent "vector" (t and k of
+    length 1 where the image has no such axis).
     """
     import nibabel  # noqa: PLC0415 -- nibabel is imported on first use, so `import nibridge` stays light
 
-    if image.is_vector:
-        raise ValueError("to_nibabel: vector images are not supported yet; convert the components one by one")
     array = array_view_from_image(image, keep_axes=True)
-    result = nibabel.Nifti1Image(array, _affine_from_geometry(image))
+    affine = _affine_from_geometry(image)
+    color = image.pixel_type in ("rgb", "rgba") and image.dtype == np.uint8 and image.dimension <= 3
+    if color:
+        names = ("R", "G", "B", "A")[: image.number_of_components]
+        array = array.view(np.dtype([(name, np.uint8) for name in names]))[..., 0]
+        return nibabel.Nifti1Image(array, affine)
+    if image.is_vector:
+        missing = 4 - image.dimension  # length-1 axes that put the components fifth
+        array = array.reshape(*array.shape[:-1], *(1,) * missing, array.shape[-1])
+    result = nibabel.Nifti1Image(array, affine)
     if image.dimension > 3:
         zooms = result.header.get_zooms()
-        result.header.set_zooms((*zooms[:3], *np.asarray(image.spacing)[3:]))
+        result.header.set_zooms((*zooms[:3], *np.asarray(image.spacing)[3:], *zooms[4:]))
+    if image.is_vector:
+        result.header.set_intent("vector")
     return result

@@ -9,11 +9,12 @@ from ._core import Image, array_view_from_image, image_from_array, image_view_fr
 
 def reduce_image(image: Image, protocol: int):
     """Image.__reduce_ex__: the pixels (a PickleBuffer over the buffer for protocol 5 and above, bytes
-    before) with dtype, shape, vector flag, geometry and writeability."""
+    before) with dtype, shape, vector flag, pixel type, geometry and writeability."""
     array = array_view_from_image(image)
     data = pickle.PickleBuffer(array) if protocol >= 5 else array.tobytes()  # noqa: S301 -- not unpickling
     attributes = {
         "is_vector": image.is_vector,
+        "pixel_type": image.pixel_type,
         "spacing": image.spacing.tolist(),
         "origin": image.origin.tolist(),
         "direction": image.direction.tolist(),
@@ -34,5 +35,6 @@ def _reconstruct(data, dtype, shape, attributes):
         origin=attributes["origin"],
         direction=attributes["direction"],
     )
+    image.pixel_type = attributes.get("pixel_type", image.pixel_type)
     image.writeable = attributes["writeable"]
     return image

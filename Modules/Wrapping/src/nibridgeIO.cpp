@@ -9,9 +9,12 @@
 #include "itkImageFileReader.h" // registers every ImageIO factory linked into the extension
 #include "itkImageIOBase.h"
 #include "itkImageIOFactory.h"
+#include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBabelImageIOFactory.h"
 #include "itkNumPyImageIOFactory.h"
 
+#include <algorithm>
+#include <cctype>
 #include <complex>
 #include <filesystem>
 #include <mutex>
@@ -136,6 +139,24 @@ IOComponentOf(ComponentType component)
   return std::nullopt;
 }
 
+/** Whether the format writes a header and a data file named one after the other (MetaImage, Analyze/NIfTI
+ * pairs, detached NRRD): a temporary file renamed afterwards would leave the header naming the wrong data
+ * file, so these are written in place. */
+bool
+WritesSeveralFiles(std::string path)
+{
+  std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const std::string extension : { ".mhd", ".hdr", ".hdr.gz", ".img", ".img.gz", ".nhdr" })
+  {
+    if (path.size() > extension.size() &&
+        path.compare(path.size() - extension.size(), extension.size(), extension) == 0)
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string
 Quoted(const std::string & path)
 {
@@ -236,6 +257,10 @@ ImageRead(const std::string & path)
   {
     throw py::value_error("imread: " + Quoted(path) + ": " + exception.GetDescription());
   }
+  if ((pixel == IOPixel::RGB && numberOfComponents == 3) || (pixel == IOPixel::RGBA && numberOfComponents == 4))
+  {
+    image->SetPixelType(pixel == IOPixel::RGB ? PixelType::RGB : PixelType::RGBA, "imread");
+  }
   operations.AllocateUninitialized(image->ItkImage());
   void * buffer = operations.Buffer(image->ItkImage());
   {
@@ -277,6 +302,11 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
   const auto   direction = operations.Direction(itkImage);
   const void * buffer = operations.Buffer(itkImage);
   const auto   numberOfComponents = image.NumberOfComponents();
+  const auto   pixelType = isComplex                                 ? IOPixel::COMPLEX
+                           : image.GetPixelType() == PixelType::RGB  ? IOPixel::RGB
+                           : image.GetPixelType() == PixelType::RGBA ? IOPixel::RGBA
+                           : kind.isVector                           ? IOPixel::VECTOR
+                                                                     : IOPixel::SCALAR;
 
   std::optional<IOError> error;
   py::gil_scoped_release release;
@@ -303,18 +333,30 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
         region.SetSize(axis, size[axis]);
       }
       imageIO->SetComponentType(*component);
-      imageIO->SetPixelType(isComplex ? IOPixel::COMPLEX : (kind.isVector ? IOPixel::VECTOR : IOPixel::SCALAR));
+      imageIO->SetPixelType(pixelType);
       imageIO->SetNumberOfComponents(isComplex ? 2 : numberOfComponents);
       imageIO->SetUseCompression(compress);
       imageIO->SetIORegion(region);
-      imageIO->SetFileName(path);
+      // Single-file formats go to a temporary file beside the target, renamed over it once whole.
+      std::optional<itk::nibridge::AtomicFileWriter> temporary;
+      if (!WritesSeveralFiles(path))
+      {
+        temporary.emplace(path, itk::nibridge::AtomicFileWriter::TemporaryName::KeepsFileName);
+      }
+      const std::string written = temporary ? temporary->GetTemporaryFileName() : path;
+      imageIO->SetFileName(written);
       imageIO->Write(buffer);
       // ITK 5.2's NIfTI writer reports an unopenable file on stderr only.
-      if (!std::filesystem::exists(path))
+      std::error_code sizeError;
+      if (!std::filesystem::exists(written) || std::filesystem::file_size(written, sizeError) == 0)
       {
         error = IOError{ PyExc_OSError,
                          "imwrite: " + Quoted(path) + ": " + imageIO->GetNameOfClass() +
                            " wrote no file (does the directory exist, is it writable?)" };
+      }
+      else if (temporary)
+      {
+        temporary->Commit();
       }
     }
   }
@@ -356,8 +398,11 @@ unreadable or malformed one, TypeError for pixels NiBridge cannot hold.)doc");
     py::arg("path"),
     py::arg("compress") = false,
     R"doc(Writes an image through ITK's ImageIO factory, chosen by the file name's extension (.npy, .nii,
-.nii.gz, .nrrd, .mha, ...), with its geometry. The GIL is released while ITK writes. Raises ValueError for
-an extension no ImageIO writes, OSError naming the file and ITK's reason when writing fails, TypeError for
+.nii.gz, .nrrd, .mha, .mgz, ...), with its geometry; "rgb" / "rgba" images as RGB / RGBA pixels. The GIL
+is released while ITK writes. Single-file formats are written to a hidden temporary file beside the target
+and renamed over it, so the file appears whole or not at all and a failed write leaves an existing file
+untouched; header + data pairs (.mhd, .hdr/.img, .nhdr) are written in place. Raises ValueError for an
+extension no ImageIO writes, OSError naming the file and ITK's reason when writing fails, TypeError for
 bool images.)doc");
 }
 

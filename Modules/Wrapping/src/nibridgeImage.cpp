@@ -403,7 +403,8 @@ Representation(const Image & image)
   const auto         size = operations.BufferedSize(image.ItkImage());
   std::ostringstream text;
   text << "nibridge.Image(" << ComponentTypeName(kind.component) << ", " << kind.dimension << "D"
-       << (kind.isVector ? " vector" : "") << ", size (i, j, k...)=" << Tuple({ size.begin(), size.end() });
+       << (kind.isVector ? std::string(" ") + PixelTypeName(image.GetPixelType()) : std::string())
+       << ", size (i, j, k...)=" << Tuple({ size.begin(), size.end() });
   if (kind.isVector)
   {
     text << ", components=" << image.NumberOfComponents();
@@ -551,6 +552,56 @@ unsigned int
 Image::NumberOfComponents() const
 {
   return m_Operations->NumberOfComponents(*m_Image);
+}
+
+const char *
+PixelTypeName(PixelType type)
+{
+  switch (type)
+  {
+    case PixelType::Scalar:
+      return "scalar";
+    case PixelType::Vector:
+      return "vector";
+    case PixelType::RGB:
+      return "rgb";
+    case PixelType::RGBA:
+      return "rgba";
+  }
+  return "unknown";
+}
+
+PixelType
+Image::GetPixelType() const
+{
+  if (!m_Operations->Kind().isVector)
+  {
+    return PixelType::Scalar;
+  }
+  if (!m_IsColor)
+  {
+    return PixelType::Vector;
+  }
+  return NumberOfComponents() == 3 ? PixelType::RGB : PixelType::RGBA;
+}
+
+void
+Image::SetPixelType(PixelType type, const char * function)
+{
+  const bool isVector = m_Operations->Kind().isVector;
+  const auto components = NumberOfComponents();
+  const bool fits = type == PixelType::Scalar   ? !isVector
+                    : type == PixelType::Vector ? isVector
+                    : type == PixelType::RGB    ? isVector && components == 3
+                                                : isVector && components == 4;
+  if (!fits)
+  {
+    throw py::value_error(
+      std::string(function) + ": pixel_type " + PixelTypeName(type) + " does not fit a " +
+      (isVector ? "vector image of " + std::to_string(components) + " components" : "scalar image") +
+      " (rgb needs a vector image of 3 components, rgba of 4)");
+  }
+  m_IsColor = type == PixelType::RGB || type == PixelType::RGBA;
 }
 
 std::size_t
@@ -717,6 +768,23 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
       "is_vector",
       [](const Image & image) { return image.Operations().Kind().isVector; },
       "Whether the image is an itk::VectorImage (a trailing component axis in NumPy).")
+    .def_property(
+      "pixel_type",
+      [](const Image & image) { return PixelTypeName(image.GetPixelType()); },
+      [](Image & image, const std::string & name) {
+        for (const auto type : { PixelType::Scalar, PixelType::Vector, PixelType::RGB, PixelType::RGBA })
+        {
+          if (name == PixelTypeName(type))
+          {
+            image.SetPixelType(type, "Image.pixel_type");
+            return;
+          }
+        }
+        throw py::value_error("Image.pixel_type: expected 'scalar', 'vector', 'rgb' or 'rgba', got " +
+                              py::repr(py::str(name)).cast<std::string>());
+      },
+      "What the components mean: 'scalar' (a scalar image), 'vector', 'rgb' or 'rgba' (a vector image of 3 "
+      "or 4 colour channels; imwrite writes them as ITK's RGB / RGBA pixels). Settable on vector images.")
     .def_property_readonly(
       "number_of_components", &Image::NumberOfComponents, "Components per pixel (1 for a scalar image).")
     .def_property_readonly(

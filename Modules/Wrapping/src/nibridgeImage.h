@@ -131,6 +131,20 @@ BufferLayout(const std::vector<itk::SizeValueType> & size,
              std::vector<py::ssize_t> &              shape,
              std::vector<py::ssize_t> &              strides);
 
+/** What the components of a pixel mean: ITK's IOPixelEnum for the kinds an Image holds. A scalar image is
+ * Scalar; a vector image is Vector, or RGB / RGBA (3 / 4 components) when they are colour channels. */
+enum class PixelType
+{
+  Scalar,
+  Vector,
+  RGB,
+  RGBA
+};
+
+/** "scalar", "vector", "rgb" or "rgba". */
+const char *
+PixelTypeName(PixelType type);
+
 /** The number of NiBridge pixel containers alive in the process (for the lifetime tests). */
 std::atomic<long> &
 LivePixelContainerCount();
@@ -167,6 +181,13 @@ public:
     m_Writeable = writeable;
   }
 
+  /** Scalar for a scalar image, Vector unless set to RGB or RGBA for a vector image. */
+  PixelType
+  GetPixelType() const;
+  /** Throws py::value_error (naming `function`) for a type that does not fit the image's components. */
+  void
+  SetPixelType(PixelType type, const char * function);
+
   unsigned int
   NumberOfComponents() const;
   std::size_t
@@ -185,6 +206,7 @@ private:
   const ImageOperations *  m_Operations;
   itk::DataObject::Pointer m_Image;
   bool                     m_Writeable = true;
+  bool                     m_IsColor = false; // a vector image's components are RGB or RGBA channels
 };
 
 /** Sets spacing, origin and direction from Python values (None keeps the current one), with clear
