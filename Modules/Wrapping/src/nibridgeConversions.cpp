@@ -211,7 +211,11 @@ SwapToNative(char * memory, std::size_t bytes, ComponentType component, std::siz
 bool
 IsNative(const py::dtype & dtype)
 {
-  return dtype.attr("isnative").cast<bool>();
+  // NumPy writes '=' for the machine's order and '|' where order means nothing; '<' or '>' only for an
+  // order it does not normalize, which may still be the machine's.
+  const char     order = dtype.byteorder();
+  constexpr char machine = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? '<' : '>';
+  return order == '=' || order == '|' || order == machine;
 }
 
 std::unique_ptr<Image>
@@ -284,7 +288,7 @@ ImageFromArray(const py::object & arrayLike,
   auto            image = NewImage(layout);
   SetGeometry(*image, spacing, origin, direction, function);
   const auto & operations = image->Operations();
-  operations.AllocateUninitialized(image->ItkImage());
+  operations.Allocate(image->ItkImage(), false);
 
   // The source axes in the image's memory order: (k, j, i[, c]).
   const auto               dimension = layout.kind.dimension;

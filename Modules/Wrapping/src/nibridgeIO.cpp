@@ -6,18 +6,36 @@
  *=========================================================================*/
 #include "nibridgeImage.h"
 
-#include "itkImageFileReader.h" // registers every ImageIO factory linked into the extension
-#include "itkImageIOBase.h"
-#include "itkImageIOFactory.h"
+// No itkImageFileReader.h: it would register every ImageIO factory with ITK (see ImageIOCreators).
+#include "itkBMPImageIO.h"
+#include "itkBioRadImageIO.h"
+#include "itkBruker2dseqImageIO.h"
+#include "itkGDCMImageIO.h"
+#include "itkGE4ImageIO.h"
+#include "itkGE5ImageIO.h"
+#include "itkGiplImageIO.h"
+#include "itkHDF5ImageIO.h"
+#include "itkJPEGImageIO.h"
+#include "itkJPEG2000ImageIO.h"
+#include "itkLSMImageIO.h"
+#include "itkMINCImageIO.h"
+#include "itkMRCImageIO.h"
+#include "itkMetaImageIO.h"
+#include "itkNiBabelImageIO.h"
 #include "itkNiBridgeAtomicFileWriter.h"
-#include "itkNiBabelImageIOFactory.h"
-#include "itkNumPyImageIOFactory.h"
+#include "itkNiftiImageIO.h"
+#include "itkNrrdImageIO.h"
+#include "itkNumPyImageIO.h"
+#include "itkPNGImageIO.h"
+#include "itkStimulateImageIO.h"
+#include "itkTIFFImageIO.h"
+#include "itkVTKImageIO.h"
+#include "itkImageIOBase.h"
 
 #include <algorithm>
 #include <cctype>
 #include <complex>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -28,16 +46,25 @@ namespace
 using IOComponent = itk::IOComponentEnum;
 using IOPixel = itk::IOPixelEnum;
 
-/** NiBridge's ImageIOs in front of ITK's: .npy natively, every nibabel format through the running Python. */
-void
-RegisterImageIOFactories()
+template<typename TImageIO>
+itk::ImageIOBase::Pointer
+New()
 {
-  static std::once_flag registered;
-  std::call_once(registered, []() {
-    itk::NumPyImageIOFactoryRegister__Private();
-    itk::NiBabelImageIOFactoryRegister__Private();
-  });
+  return TImageIO::New().GetPointer();
 }
+
+/** The ImageIOs imread and imwrite try, in order: nibabel's formats in front (as NiBabelImageIOFactory
+ * registers itself), ITK's in the order ITK registers them, then .npy. They are kept here, not registered
+ * with ITK's object factories, because every itk::Image::New() asks each registered factory for an
+ * override: with twenty-two ImageIO factories that lookup cost more than the rest of an image view. */
+constexpr itk::ImageIOBase::Pointer (*ImageIOCreators[])() = {
+  &New<itk::NiBabelImageIO>, &New<itk::BMPImageIO>,  &New<itk::BioRadImageIO>,    &New<itk::Bruker2dseqImageIO>,
+  &New<itk::GDCMImageIO>,    &New<itk::GE4ImageIO>,  &New<itk::GE5ImageIO>,       &New<itk::GiplImageIO>,
+  &New<itk::HDF5ImageIO>,    &New<itk::JPEGImageIO>, &New<itk::JPEG2000ImageIO>,  &New<itk::LSMImageIO>,
+  &New<itk::MINCImageIO>,    &New<itk::MRCImageIO>,  &New<itk::MetaImageIO>,      &New<itk::NiftiImageIO>,
+  &New<itk::NrrdImageIO>,    &New<itk::PNGImageIO>,  &New<itk::StimulateImageIO>, &New<itk::TIFFImageIO>,
+  &New<itk::VTKImageIO>,     &New<itk::NumPyImageIO>
+};
 
 /** An error found without the GIL, raised as a Python exception once it is held again. */
 struct IOError
@@ -173,7 +200,16 @@ CreateImageIO(const std::string & path, itk::IOFileModeEnum mode, std::optional<
     error = IOError{ PyExc_FileNotFoundError, "imread: " + Quoted(path) + ": no such file" };
     return nullptr;
   }
-  auto imageIO = itk::ImageIOFactory::CreateImageIO(path.c_str(), mode);
+  itk::ImageIOBase::Pointer imageIO;
+  for (const auto create : ImageIOCreators)
+  {
+    auto candidate = create();
+    if (reading ? candidate->CanReadFile(path.c_str()) : candidate->CanWriteFile(path.c_str()))
+    {
+      imageIO = candidate;
+      break;
+    }
+  }
   if (imageIO.IsNull())
   {
     error = IOError{ reading ? PyExc_OSError : PyExc_ValueError,
@@ -187,7 +223,6 @@ CreateImageIO(const std::string & path, itk::IOFileModeEnum mode, std::optional<
 std::unique_ptr<Image>
 ImageRead(const std::string & path)
 {
-  RegisterImageIOFactories();
   std::optional<IOError>    error;
   itk::ImageIOBase::Pointer imageIO;
   {
@@ -261,7 +296,7 @@ ImageRead(const std::string & path)
   {
     image->SetPixelType(pixel == IOPixel::RGB ? PixelType::RGB : PixelType::RGBA, "imread");
   }
-  operations.AllocateUninitialized(image->ItkImage());
+  operations.Allocate(image->ItkImage(), false);
   void * buffer = operations.Buffer(image->ItkImage());
   {
     py::gil_scoped_release release;
@@ -285,7 +320,6 @@ ImageRead(const std::string & path)
 void
 ImageWrite(const Image & image, const std::string & path, bool compress)
 {
-  RegisterImageIOFactories();
   const auto & operations = image.Operations();
   const auto   kind = operations.Kind();
   const auto   component = IOComponentOf(kind.component);

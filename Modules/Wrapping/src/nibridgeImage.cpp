@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <sys/mman.h>
 #include <sstream>
 #include <thread>
 #include <type_traits>
@@ -61,6 +62,24 @@ IndexOf(TypeList<List...>)
   return index;
 }
 
+/** Asks the kernel for transparent huge pages over the whole 2 MiB pages inside a block of 4 MiB or more
+ * (NumPy's rule for its own arrays). Only advice: a kernel that says no changes nothing. */
+void
+AdviseHugePages(void * memory, std::size_t bytes)
+{
+  constexpr std::uintptr_t HugePage = std::uintptr_t{ 1 } << 21;
+  if (bytes < 2 * HugePage)
+  {
+    return;
+  }
+  const auto begin = (reinterpret_cast<std::uintptr_t>(memory) + HugePage - 1) & ~(HugePage - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(memory) + bytes) & ~(HugePage - 1);
+  if (end > begin)
+  {
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+  }
+}
+
 /** \brief A pixel container whose memory is either allocated here without initialization (ITK's own
  * allocation value-initializes std::complex) or a Python buffer export, released under the GIL from
  * whichever thread drops the last reference. Counted, for the lifetime tests. */
@@ -74,17 +93,24 @@ public:
   using Superclass = itk::ImportImageContainer<itk::SizeValueType, TElement>;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
-  itkNewMacro(Self);
+  // Not itkNewMacro: ITK's object factories are asked on every New() and walk every registered factory,
+  // which costs more than the rest of a view; nothing overrides this class.
+  itkFactorylessNewMacro(Self);
   itkOverrideGetNameOfClassMacro(BufferContainer);
 
+  /** Memory for `numberOfElements`, uninitialized or zero-filled. Large blocks ask for transparent huge
+   * pages, as NumPy does for its arrays: first-touch page faults otherwise cost more than the copy. */
   void
-  AllocateUninitialized(itk::SizeValueType numberOfElements)
+  Allocate(itk::SizeValueType numberOfElements, bool zeroFilled)
   {
-    void * memory = std::malloc(std::max<std::size_t>(numberOfElements, 1) * sizeof(TElement));
+    const std::size_t bytes = std::max<std::size_t>(numberOfElements, 1) * sizeof(TElement);
+    // calloc takes fresh pages from the system already zeroed, where a memset would touch every page.
+    void * memory = zeroFilled ? std::calloc(bytes, 1) : std::malloc(bytes);
     if (memory == nullptr)
     {
       throw std::bad_alloc();
     }
+    AdviseHugePages(memory, bytes);
     m_Allocated.reset(static_cast<TElement *>(memory));
     this->SetImportPointer(m_Allocated.get(), numberOfElements, false);
   }
@@ -129,6 +155,25 @@ private:
   std::unique_ptr<py::buffer_info> m_Export;
 };
 
+/** \brief An itk::Image or itk::VectorImage made without asking ITK's object factories (see
+ * BufferContainer). It adds nothing to its image class, and CreateAnother still gives a plain one. */
+template<typename TImage>
+class FactorylessImage final : public TImage
+{
+public:
+  static typename TImage::Pointer
+  New()
+  {
+    typename TImage::Pointer image = new FactorylessImage;
+    image->UnRegister();
+    return image;
+  }
+
+private:
+  FactorylessImage() = default;
+  ~FactorylessImage() override = default;
+};
+
 template<typename TComponent, unsigned int Dimension, bool IsVector>
 class TypedImageOperations final : public ImageOperations
 {
@@ -156,7 +201,7 @@ public:
   itk::DataObject::Pointer
   New(const std::vector<itk::SizeValueType> & size, unsigned int numberOfComponents) const override
   {
-    auto                           image = ImageType::New();
+    auto                           image = FactorylessImage<ImageType>::New();
     typename ImageType::RegionType region;
     for (unsigned int axis = 0; axis < Dimension; ++axis)
     {
@@ -170,10 +215,10 @@ public:
     return image.GetPointer();
   }
   void
-  AllocateUninitialized(itk::DataObject & image) const override
+  Allocate(itk::DataObject & image, bool zeroFilled) const override
   {
     auto container = ContainerType::New();
-    container->AllocateUninitialized(NumberOfElements(image));
+    container->Allocate(NumberOfElements(image), zeroFilled);
     Cast(image).SetPixelContainer(container);
   }
   void
@@ -390,8 +435,7 @@ NewImage(const std::vector<itk::SizeValueType> & size,
   }
   const auto & operations = OperationsFor({ component, static_cast<unsigned int>(size.size()), vector });
   auto         image = std::make_unique<Image>(operations, operations.New(size, numberOfComponents));
-  operations.AllocateUninitialized(image->ItkImage());
-  std::memset(operations.Buffer(image->ItkImage()), 0, image->NumberOfBytes());
+  operations.Allocate(image->ItkImage(), true);
   return image;
 }
 
@@ -472,39 +516,37 @@ ComponentType
 ComponentTypeOf(const py::dtype & dtype, const char * function)
 {
   const auto size = dtype.itemsize();
-  if (!dtype.has_fields() && dtype.attr("subdtype").is_none())
+  // Structured and sub-array dtypes are of kind 'V', refused below with the rest.
+  switch (dtype.kind())
   {
-    switch (dtype.kind())
-    {
-      case 'b':
-        return ComponentType::Bool;
-      case 'i':
-      case 'u':
-        if (const auto integer = IntegerComponentType(dtype.kind() == 'i', static_cast<std::size_t>(size)))
-        {
-          return *integer;
-        }
-        break;
-      case 'f':
-        if (size == 2)
-        {
-          throw py::type_error(std::string(function) +
-                               ": float16 is not an ITK pixel type; convert first, e.g. array.astype(numpy.float32)");
-        }
-        if (size == 4 || size == 8)
-        {
-          return size == 4 ? ComponentType::Float32 : ComponentType::Float64;
-        }
-        break;
-      case 'c':
-        if (size == 8 || size == 16)
-        {
-          return size == 8 ? ComponentType::Complex64 : ComponentType::Complex128;
-        }
-        break;
-      default:
-        break;
-    }
+    case 'b':
+      return ComponentType::Bool;
+    case 'i':
+    case 'u':
+      if (const auto integer = IntegerComponentType(dtype.kind() == 'i', static_cast<std::size_t>(size)))
+      {
+        return *integer;
+      }
+      break;
+    case 'f':
+      if (size == 2)
+      {
+        throw py::type_error(std::string(function) +
+                             ": float16 is not an ITK pixel type; convert first, e.g. array.astype(numpy.float32)");
+      }
+      if (size == 4 || size == 8)
+      {
+        return size == 4 ? ComponentType::Float32 : ComponentType::Float64;
+      }
+      break;
+    case 'c':
+      if (size == 8 || size == 16)
+      {
+        return size == 8 ? ComponentType::Complex64 : ComponentType::Complex128;
+      }
+      break;
+    default:
+      break;
   }
   throw py::type_error(std::string(function) + ": unsupported dtype " + py::str(dtype).cast<std::string>() +
                        "; supported: " + SupportedDTypes());
@@ -831,13 +873,7 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
                   "Whether NumPy views and buffer exports of this image may be written.")
     .def(
       "allocate",
-      [](Image & image, bool initialize) {
-        image.Operations().AllocateUninitialized(image.ItkImage());
-        if (initialize)
-        {
-          std::memset(image.Operations().Buffer(image.ItkImage()), 0, image.NumberOfBytes());
-        }
-      },
+      [](Image & image, bool initialize) { image.Operations().Allocate(image.ItkImage(), initialize); },
       py::arg("initialize") = false,
       "Gives the image a new pixel buffer (zero-filled if ``initialize``). Existing views keep the old one.")
     .def("__repr__", &Representation);
@@ -846,7 +882,7 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
     "_reallocate_releasing_in_native_thread",
     [](Image & image) {
       itk::LightObject::Pointer previous = image.Operations().PixelContainer(image.ItkImage());
-      image.Operations().AllocateUninitialized(image.ItkImage());
+      image.Operations().Allocate(image.ItkImage(), false);
       py::gil_scoped_release release;
       std::thread([container = std::move(previous)]() mutable { container = nullptr; }).join();
     },

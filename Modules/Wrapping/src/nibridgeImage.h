@@ -70,9 +70,9 @@ public:
   /** A new image with the given buffered region size and component count, and no pixel buffer yet. */
   virtual itk::DataObject::Pointer
   New(const std::vector<itk::SizeValueType> & size, unsigned int numberOfComponents) const = 0;
-  /** Gives the image a new pixel container with uninitialized memory for its buffered region. */
+  /** Gives the image a new pixel container for its buffered region: uninitialized memory, or zero-filled. */
   virtual void
-  AllocateUninitialized(itk::DataObject & image) const = 0;
+  Allocate(itk::DataObject & image, bool zeroFilled) const = 0;
   /** Gives the image a pixel container over a Python buffer export, released (under the GIL) with the container. */
   virtual void
   Import(itk::DataObject & image, std::unique_ptr<py::buffer_info> bufferExport) const = 0;
