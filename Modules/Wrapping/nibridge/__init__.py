@@ -18,6 +18,8 @@ The conversions carry `itk`'s names so that scripts port over:
   reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in this interpreter).
 - `from_nibabel(img)` / `to_nibabel(image)`: nibabel images, no copy where the layout allows, the affine
   converted RAS <-> LPS (see `nibridge._nibabel`).
+- `to_itk` / `from_itk`, `to_sitk` / `from_sitk`, `to_vtk` / `from_vtk`: images of the `itk`, `SimpleITK` and
+  `vtk` wheels, one copy each way, geometry bit for bit (see `nibridge._interop`).
 
 Policies: bool images are itk::Image<bool> (NumPy's one-byte bool, no conversion); float16 is
 refused (convert with ``astype(numpy.float32)``); complex stays a dtype, vector components are a
@@ -33,6 +35,7 @@ from ._core import (
     imread,
     imwrite,
 )
+from ._interop import from_itk, from_sitk, from_vtk, to_itk, to_sitk, to_vtk
 from ._nibabel import from_nibabel, to_nibabel
 
 __version__ = "0.1.0"
@@ -42,10 +45,16 @@ __all__ = [
     "__version__",
     "array_from_image",
     "array_view_from_image",
+    "from_itk",
     "from_nibabel",
+    "from_sitk",
+    "from_vtk",
     "image_from_array",
     "image_view_from_array",
     "imread",
     "imwrite",
+    "to_itk",
     "to_nibabel",
+    "to_sitk",
+    "to_vtk",
 ]
