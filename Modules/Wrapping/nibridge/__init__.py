@@ -14,8 +14,9 @@ The conversions carry `itk`'s names so that scripts port over:
   direction=None)`: an image over the array's memory, no copy; read-only, byte-swapped or
   wrongly-ordered arrays are refused with a ValueError naming `image_from_array`.
 - `image_from_array(...)`: one copy from any strides or byte order, the GIL released.
-- `imread(path)` / `imwrite(image, path, compress=False)`: through ITK's ImageIO factory: every format ITK
-  reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in this interpreter).
+- `imread(path)` / `imwrite(image, path, compress=False)`: through ITK's ImageIOs: every format ITK
+  reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in this interpreter). Single-file
+  formats are written to a temporary file and renamed, so a file appears whole or not at all.
 - `from_nibabel(img)` / `to_nibabel(image)`: nibabel images, no copy where the layout allows, the affine
   converted RAS <-> LPS (see `nibridge._nibabel`).
 - `to_itk` / `from_itk`, `to_sitk` / `from_sitk`, `to_vtk` / `from_vtk`: images of the `itk`, `SimpleITK` and
@@ -23,7 +24,9 @@ The conversions carry `itk`'s names so that scripts port over:
 
 Policies: bool images are itk::Image<bool> (NumPy's one-byte bool, no conversion); float16 is
 refused (convert with ``astype(numpy.float32)``); complex stays a dtype, vector components are a
-trailing axis. The package also ships the `ni2npy` converter (see `nibridge._launcher`).
+trailing axis, and ``image.pixel_type`` ("scalar", "vector", "rgb", "rgba") tells colour channels from
+other components. The user guide is Documentation/PythonPackage.md. The package also ships the `ni2npy`
+converter (see `nibridge._launcher`).
 """
 
 from ._core import (
