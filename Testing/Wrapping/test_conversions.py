@@ -109,6 +109,31 @@ def test_image_from_array_copies_from_any_strides():
     np.testing.assert_array_equal(nibridge.array_view_from_image(image), vectors)
 
 
+def distinct_values(dtype, shape):
+    numbers = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    array = numbers.astype(dtype)
+    return array - 1j * numbers if np.issubdtype(dtype, np.complexfloating) else array
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(37, 45, 19), (70, 33), (9, 40, 35, 3)], ids=str)
+def test_transposing_copies_give_every_value_in_its_place(dtype, shape):
+    # Sizes that are not multiples of the copy's tiles, every permutation of the axes, both axis orders; the
+    # values number the elements (modulo 256 for uint8), so a misplaced one shows.
+    base = distinct_values(dtype, shape)
+    for axes in itertools.permutations(range(len(shape))):
+        array = np.ascontiguousarray(base.transpose(axes))  # C order in its own axes: a transpose for ITK
+        for keep_axes in (False, True):
+            image = nibridge.image_from_array(array, keep_axes=keep_axes)
+            np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=keep_axes), array)
+            strided = array[::2, ..., ::-1]
+            image = nibridge.image_from_array(strided, keep_axes=keep_axes)
+            np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=keep_axes), strided)
+    vectors = np.ascontiguousarray(distinct_values(dtype, (31, 34, 3, 2)).transpose(1, 0, 2, 3))
+    image = nibridge.image_from_array(vectors, keep_axes=True, is_vector=True)
+    np.testing.assert_array_equal(nibridge.array_view_from_image(image, keep_axes=True), vectors)
+
+
 def test_image_from_array_takes_any_array_like():
     image = nibridge.image_from_array([[1, 2, 3], [4, 5, 6]])
     np.testing.assert_array_equal(nibridge.array_view_from_image(image), [[1, 2, 3], [4, 5, 6]])

@@ -61,10 +61,12 @@ ChooseTarget(const VolumeSource & source, const std::string & dtype)
     target.complex = true;
     return target;
   }
-  if (!ElementTypeFromName(dtype, target.element))
+  const auto element = itk::nibridge::ComponentTypeFromName(dtype);
+  if (!element || *element == ElementType::Bool || itk::nibridge::IsComplex(*element))
   {
     throw std::invalid_argument("unknown dtype \"" + dtype + "\"");
   }
+  target.element = *element;
   if (source.complex)
   {
     throw Error(source.fileName,
@@ -301,7 +303,7 @@ public:
     {
       // Scaled values are float64: straight into the output when that is float64, else via a scratch buffer.
       auto * scaled = reinterpret_cast<double *>(m_Target.element == ElementType::Float64 ? output : m_Scaled.data());
-      Dispatch(valueType, [&](auto stored) {
+      itk::nibridge::Dispatch(valueType, ElementTypes{}, [&](auto stored) {
         using S = decltype(stored);
         ScaleElements(static_cast<const S *>(input), scaled, elementCount, m_Source.slope, m_Source.intercept);
       });
@@ -312,18 +314,18 @@ public:
       values = scaled;
       valueType = ElementType::Float64;
     }
-    Dispatch(valueType, [&](auto sourceValue) {
+    itk::nibridge::Dispatch(valueType, ElementTypes{}, [&](auto sourceValue) {
       using S = decltype(sourceValue);
-      Dispatch(m_Target.element, [&](auto targetValue) {
+      itk::nibridge::Dispatch(m_Target.element, ElementTypes{}, [&](auto targetValue) {
         using T = decltype(targetValue);
         const std::size_t failed =
           ConvertElements(static_cast<const S *>(values), reinterpret_cast<T *>(output), elementCount, m_AllowLossy);
         if (failed != elementCount)
         {
           throw Error(m_Source.fileName,
-                      "converting to " + ElementTypeName(m_Target.element) + " would change values (element " +
-                        std::to_string(firstElement + failed) + " is " + DescribeValue<S>(values, failed) +
-                        "); choose another --dtype or pass --allow-lossy");
+                      "converting to " + std::string(itk::nibridge::ComponentTypeName(m_Target.element)) +
+                        " would change values (element " + std::to_string(firstElement + failed) + " is " +
+                        DescribeValue<S>(values, failed) + "); choose another --dtype or pass --allow-lossy");
         }
       });
     });
@@ -495,20 +497,20 @@ Convert(const ConversionOptions & options)
   }
   const std::uint64_t voxelCount = source->GetNumberOfVoxels();
   const unsigned int  elementsPerVoxel = source->components * (source->complex ? 2 : 1);
-  const std::size_t   targetSize = ElementSize(target.element);
+  const std::size_t   targetSize = itk::nibridge::ComponentTypeSize(target.element);
   const bool          planar = source->components > 1; // components trailing: one plane per component
 
   if (options.verbose)
   {
     std::cerr << "ni2npy: " << options.input << " read by " << source->readerName << "; stored "
-              << (source->complex ? "complex " : "") << ElementTypeName(source->storedType)
+              << (source->complex ? "complex " : "") << itk::nibridge::ComponentTypeName(source->storedType)
               << (source->scaled ? " (scaled)" : "") << " -> " << (target.complex ? "complex " : "")
-              << ElementTypeName(target.element) << '\n';
+              << itk::nibridge::ComponentTypeName(target.element) << '\n';
   }
 
   itk::nibridge::AtomicFileWriter file(options.output);
   const std::string               header = itk::nibridge::MakeNpyHeader(
-    itk::nibridge::NpyDescrFor(ITKComponentTypeOf(target.element), target.complex), true, shape);
+    itk::nibridge::NpyDescrFor(*itk::nibridge::IOComponentOf(target.element), target.complex), true, shape);
   file.Write(header.data(), header.size());
 
   // Chunks of about 1 MiB of output stay in cache between conversion and writing.

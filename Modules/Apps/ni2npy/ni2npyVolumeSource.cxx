@@ -96,9 +96,9 @@ public:
     {
       m_Data->CheckEnd();
     }
-    if (m_SwapElements && ElementSize(storedType) > 1)
+    if (m_SwapElements && itk::nibridge::ComponentTypeSize(storedType) > 1)
     {
-      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), ElementSize(storedType));
+      SwapBytes(buffer, voxelCount * components * (complex ? 2 : 1), itk::nibridge::ComponentTypeSize(storedType));
     }
   }
 
@@ -395,12 +395,14 @@ public:
     m_ImageIO->ReadImageInformation();
     readerName = std::string("ITK ") + m_ImageIO->GetNameOfClass();
 
-    if (!ElementTypeFromITK(m_ImageIO->GetComponentType(), storedType))
+    const auto stored = itk::nibridge::ComponentTypeFromIOComponent(m_ImageIO->GetComponentType());
+    if (!stored)
     {
       throw Error(name,
                   std::string("ITK component type ") +
                     itk::ImageIOBase::GetComponentTypeAsString(m_ImageIO->GetComponentType()) + " is not supported");
     }
+    storedType = *stored;
     const unsigned int dimension = m_ImageIO->GetNumberOfDimensions();
     if (dimension < 1)
     {
@@ -420,7 +422,7 @@ public:
     }
     if (m_ImageIO->GetPixelType() == itk::IOPixelEnum::COMPLEX)
     {
-      if (m_ImageIO->GetNumberOfComponents() != 2 || !IsFloatingPoint(storedType))
+      if (m_ImageIO->GetNumberOfComponents() != 2 || !itk::nibridge::IsFloatingPoint(storedType))
       {
         throw Error(name, "complex pixels must be pairs of float32 or float64");
       }
@@ -550,14 +552,15 @@ public:
     complex = kind == 'c';
     const int  elementSize = complex ? size / 2 : size;
     const char numpyKind = complex ? 'f' : kind;
-    if (!ElementTypeFromName(std::string(numpyKind == 'f'   ? "float"
-                                         : numpyKind == 'u' ? "uint"
-                                                            : "int") +
-                               std::to_string(8 * elementSize),
-                             storedType))
+    const auto stored = itk::nibridge::ComponentTypeFromName(std::string(numpyKind == 'f'   ? "float"
+                                                                         : numpyKind == 'u' ? "uint"
+                                                                                            : "int") +
+                                                             std::to_string(8 * elementSize));
+    if (!stored)
     {
       throw Error(name, "nibabel's dtype " + dtype + " is not supported");
     }
+    storedType = *stored;
     m_SwapElements = dtype[0] == '>' && elementSize > 1; // this machine is little-endian (x86-64, arm64)
     slope = std::stod(description.at("slope").get<std::string>());
     intercept = std::stod(description.at("inter").get<std::string>());

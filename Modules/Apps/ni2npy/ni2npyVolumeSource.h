@@ -7,7 +7,7 @@
 #ifndef ni2npyVolumeSource_h
 #define ni2npyVolumeSource_h
 
-#include "ni2npyElementType.h"
+#include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 
 #include <cstdint>
@@ -17,6 +17,12 @@
 
 namespace ni2npy
 {
+/** The type of one element: one of ElementTypes (complex values are pairs of Float32 or Float64). */
+using ElementType = itk::nibridge::ComponentType;
+
+/** The element types ni2npy reads and writes, the list its conversions dispatch over. */
+using ElementTypes = itk::nibridge::RealComponentTypes;
+
 /** \class VolumeSource
  * \brief One input image, read front to back in chunks of whole voxels.
  *
@@ -47,7 +53,7 @@ public:
   std::size_t
   GetBytesPerVoxel() const
   {
-    return static_cast<std::size_t>(components) * (complex ? 2u : 1u) * ElementSize(storedType);
+    return static_cast<std::size_t>(components) * (complex ? 2u : 1u) * itk::nibridge::ComponentTypeSize(storedType);
   }
 
   std::uint64_t

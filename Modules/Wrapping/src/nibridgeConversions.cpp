@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "nibridgeImage.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -80,6 +81,113 @@ CopyBlocks(char * destination, const char * source, py::ssize_t count, py::ssize
   }
 }
 
+/** Copies a `rows` x `columns` matrix of TItem whose rows are contiguous in the source into one whose columns
+ * are, in square tiles, so that every cache line read or written is used whole while it is cached. */
+template<typename TItem>
+void
+TransposeTiles(char *       destination,
+               const char * source,
+               py::ssize_t  rows,
+               py::ssize_t  columns,
+               py::ssize_t  destinationRowStride,
+               py::ssize_t  sourceColumnStride)
+{
+  constexpr py::ssize_t Tile = 32;
+  for (py::ssize_t firstRow = 0; firstRow < rows; firstRow += Tile)
+  {
+    const py::ssize_t lastRow = std::min(rows, firstRow + Tile);
+    for (py::ssize_t firstColumn = 0; firstColumn < columns; firstColumn += Tile)
+    {
+      const py::ssize_t lastColumn = std::min(columns, firstColumn + Tile);
+      for (py::ssize_t row = firstRow; row < lastRow; ++row)
+      {
+        char *       target = destination + row * destinationRowStride;
+        const char * origin = source + row * static_cast<py::ssize_t>(sizeof(TItem));
+        for (py::ssize_t column = firstColumn; column < lastColumn; ++column)
+        {
+          std::memcpy(target + column * static_cast<py::ssize_t>(sizeof(TItem)),
+                      origin + column * sourceColumnStride,
+                      sizeof(TItem));
+        }
+      }
+    }
+  }
+}
+
+/** The transposing case of StridedCopy: the destination's innermost axis is not contiguous in the source,
+ * but another axis (`contiguousAxis`) is. Each pair of those two axes is copied as a tiled transpose,
+ * looping over the other axes. Returns false (nothing copied) for an item size it has no kernel for. */
+bool
+TransposingCopy(char *                           destination,
+                const char *                     source,
+                const std::vector<py::ssize_t> & shape,
+                const std::vector<py::ssize_t> & strides,
+                py::ssize_t                      itemSize,
+                std::size_t                      contiguousAxis)
+{
+  using Kernel = void (*)(char *, const char *, py::ssize_t, py::ssize_t, py::ssize_t, py::ssize_t);
+  Kernel kernel = nullptr;
+  switch (itemSize)
+  {
+    case 1:
+      kernel = &TransposeTiles<std::uint8_t>;
+      break;
+    case 2:
+      kernel = &TransposeTiles<std::uint16_t>;
+      break;
+    case 4:
+      kernel = &TransposeTiles<std::uint32_t>;
+      break;
+    case 8:
+      kernel = &TransposeTiles<std::uint64_t>;
+      break;
+    default:
+      return false;
+  }
+  const std::size_t        axes = shape.size();
+  std::vector<py::ssize_t> destinationStrides(axes);
+  py::ssize_t              stride = itemSize;
+  for (std::size_t axis = axes; axis-- > 0;)
+  {
+    destinationStrides[axis] = stride;
+    stride *= shape[axis];
+  }
+  // Every other axis but the innermost: an odometer over their indices.
+  std::vector<std::size_t> outer;
+  for (std::size_t axis = 0; axis + 1 < axes; ++axis)
+  {
+    if (axis != contiguousAxis)
+    {
+      outer.push_back(axis);
+    }
+  }
+  std::vector<py::ssize_t> index(outer.size(), 0);
+  for (;;)
+  {
+    py::ssize_t destinationOffset = 0, sourceOffset = 0;
+    for (std::size_t position = 0; position < outer.size(); ++position)
+    {
+      destinationOffset += index[position] * destinationStrides[outer[position]];
+      sourceOffset += index[position] * strides[outer[position]];
+    }
+    kernel(destination + destinationOffset,
+           source + sourceOffset,
+           shape[contiguousAxis],
+           shape[axes - 1],
+           destinationStrides[contiguousAxis],
+           strides[axes - 1]);
+    std::size_t position = outer.size();
+    while (position > 0 && ++index[position - 1] == shape[outer[position - 1]])
+    {
+      index[--position] = 0;
+    }
+    if (position == 0)
+    {
+      return true;
+    }
+  }
+}
+
 /** Copies an N-dimensional strided source into contiguous memory in the C order of `shape`. Runs without
  * the GIL: no Python object is touched. */
 void
@@ -108,6 +216,19 @@ StridedCopy(char *                   destination,
   {
     std::memcpy(destination, source, static_cast<std::size_t>(block));
     return;
+  }
+  if (block == itemSize && axes == shape.size() && strides[axes - 1] != itemSize)
+  {
+    // A transposing copy (a C-ordered (i, j, k) array with keep_axes): gathering element by element
+    // along the innermost axis would touch a new cache line for every item.
+    for (std::size_t axis = 0; axis + 1 < axes; ++axis)
+    {
+      if (strides[axis] == itemSize && shape[axis] > 1 &&
+          TransposingCopy(destination, source, shape, strides, itemSize, axis))
+      {
+        return;
+      }
+    }
   }
   const py::ssize_t        innerCount = shape[axes - 1];
   const py::ssize_t        innerStride = strides[axes - 1];
@@ -190,7 +311,7 @@ SwapWords(char * memory, std::size_t bytes)
 void
 SwapToNative(char * memory, std::size_t bytes, ComponentType component, std::size_t itemSize)
 {
-  const bool        isComplex = component == ComponentType::Complex64 || component == ComponentType::Complex128;
+  const bool        isComplex = itk::nibridge::IsComplex(component);
   const std::size_t word = isComplex ? itemSize / 2 : itemSize;
   switch (word)
   {

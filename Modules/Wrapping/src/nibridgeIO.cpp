@@ -43,7 +43,6 @@ namespace nibridge
 {
 namespace
 {
-using IOComponent = itk::IOComponentEnum;
 using IOPixel = itk::IOPixelEnum;
 
 template<typename TImageIO>
@@ -78,92 +77,6 @@ Raise(const IOError & error)
 {
   PyErr_SetString(error.type, error.message.c_str());
   throw py::error_already_set();
-}
-
-std::optional<ComponentType>
-ComponentTypeOf(IOComponent component, IOPixel pixel, unsigned int numberOfComponents)
-{
-  if (pixel == IOPixel::COMPLEX)
-  {
-    if (numberOfComponents != 2)
-    {
-      return std::nullopt;
-    }
-    if (component == IOComponent::FLOAT)
-    {
-      return ComponentType::Complex64;
-    }
-    if (component == IOComponent::DOUBLE)
-    {
-      return ComponentType::Complex128;
-    }
-    return std::nullopt;
-  }
-  // By size, as ITK's (unsigned) long is 8 bytes on LP64 and 4 bytes elsewhere.
-  const auto bySize = IntegerComponentType;
-  switch (component)
-  {
-    case IOComponent::CHAR:
-      return bySize(true, sizeof(char));
-    case IOComponent::UCHAR:
-      return bySize(false, sizeof(unsigned char));
-    case IOComponent::SHORT:
-      return bySize(true, sizeof(short));
-    case IOComponent::USHORT:
-      return bySize(false, sizeof(unsigned short));
-    case IOComponent::INT:
-      return bySize(true, sizeof(int));
-    case IOComponent::UINT:
-      return bySize(false, sizeof(unsigned int));
-    case IOComponent::LONG:
-      return bySize(true, sizeof(long));
-    case IOComponent::ULONG:
-      return bySize(false, sizeof(unsigned long));
-    case IOComponent::LONGLONG:
-      return bySize(true, sizeof(long long));
-    case IOComponent::ULONGLONG:
-      return bySize(false, sizeof(unsigned long long));
-    case IOComponent::FLOAT:
-      return ComponentType::Float32;
-    case IOComponent::DOUBLE:
-      return ComponentType::Float64;
-    default:
-      return std::nullopt;
-  }
-}
-
-/** The ITK IO component type of a NiBridge component type (complex: its real part); nullopt for bool. */
-std::optional<IOComponent>
-IOComponentOf(ComponentType component)
-{
-  switch (component)
-  {
-    case ComponentType::Bool:
-      return std::nullopt;
-    case ComponentType::Int8:
-      return IOComponent::CHAR;
-    case ComponentType::UInt8:
-      return IOComponent::UCHAR;
-    case ComponentType::Int16:
-      return IOComponent::SHORT;
-    case ComponentType::UInt16:
-      return IOComponent::USHORT;
-    case ComponentType::Int32:
-      return IOComponent::INT;
-    case ComponentType::UInt32:
-      return IOComponent::UINT;
-    case ComponentType::Int64:
-      return IOComponent::LONGLONG;
-    case ComponentType::UInt64:
-      return IOComponent::ULONGLONG;
-    case ComponentType::Float32:
-    case ComponentType::Complex64:
-      return IOComponent::FLOAT;
-    case ComponentType::Float64:
-    case ComponentType::Complex128:
-      return IOComponent::DOUBLE;
-  }
-  return std::nullopt;
 }
 
 /** Whether the format writes a header and a data file named one after the other (MetaImage, Analyze/NIfTI
@@ -250,7 +163,8 @@ ImageRead(const std::string & path)
   const unsigned int dimension = imageIO->GetNumberOfDimensions();
   const IOPixel      pixel = imageIO->GetPixelType();
   const unsigned int numberOfComponents = imageIO->GetNumberOfComponents();
-  const auto         component = ComponentTypeOf(imageIO->GetComponentType(), pixel, numberOfComponents);
+  const auto         component =
+    itk::nibridge::ComponentTypeFromIOComponent(imageIO->GetComponentType(), pixel, numberOfComponents);
   if (!component)
   {
     throw py::type_error("imread: " + Quoted(path) + ": its pixels (" + itk::ImageIOBase::GetPixelTypeAsString(pixel) +
@@ -322,13 +236,13 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
 {
   const auto & operations = image.Operations();
   const auto   kind = operations.Kind();
-  const auto   component = IOComponentOf(kind.component);
+  const auto   component = itk::nibridge::IOComponentOf(kind.component);
   if (!component)
   {
     throw py::type_error("imwrite: " + Quoted(path) +
                          ": bool images have no file component type; write image.astype(numpy.uint8) instead");
   }
-  const bool   isComplex = kind.component == ComponentType::Complex64 || kind.component == ComponentType::Complex128;
+  const bool   isComplex = itk::nibridge::IsComplex(kind.component);
   const auto & itkImage = image.ItkImage();
   const auto   size = operations.BufferedSize(itkImage);
   const auto   spacing = operations.Spacing(itkImage);

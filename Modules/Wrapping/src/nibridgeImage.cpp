@@ -30,37 +30,8 @@ namespace nibridge
 {
 namespace
 {
-template<typename... T>
-struct TypeList
-{};
-
-// The order of ComponentType.
-using ComponentTypes = TypeList<bool,
-                                std::int8_t,
-                                std::uint8_t,
-                                std::int16_t,
-                                std::uint16_t,
-                                std::int32_t,
-                                std::uint32_t,
-                                std::int64_t,
-                                std::uint64_t,
-                                float,
-                                double,
-                                std::complex<float>,
-                                std::complex<double>>;
-constexpr const char * componentTypeNames[] = { "bool",    "int8",      "uint8",     "int16",  "uint16",
-                                                "int32",   "uint32",    "int64",     "uint64", "float32",
-                                                "float64", "complex64", "complex128" };
-
-template<typename T, typename... List>
-constexpr unsigned int
-IndexOf(TypeList<List...>)
-{
-  unsigned int index = 0;
-  bool         found = false;
-  ((found = found || std::is_same_v<T, List>, index += found ? 0 : 1), ...);
-  return index;
-}
+using itk::nibridge::ComponentTypes;
+using itk::nibridge::TypeList;
 
 /** Asks the kernel for transparent huge pages over the whole 2 MiB pages inside a block of 4 MiB or more
  * (NumPy's rule for its own arrays). Only advice: a kernel that says no changes nothing. */
@@ -185,7 +156,7 @@ public:
   ImageKind
   Kind() const override
   {
-    return { static_cast<ComponentType>(IndexOf<TComponent>(ComponentTypes{})), Dimension, IsVector };
+    return { itk::nibridge::ComponentTypeOf<TComponent>(), Dimension, IsVector };
   }
   py::dtype
   DType() const override
@@ -339,7 +310,7 @@ template<typename TComponent>
 const ImageOperations *
 OperationsOfComponent(const ImageKind & kind)
 {
-  if (static_cast<unsigned int>(kind.component) != IndexOf<TComponent>(ComponentTypes{}))
+  if (kind.component != itk::nibridge::ComponentTypeOf<TComponent>())
   {
     return nullptr;
   }
@@ -366,9 +337,9 @@ std::string
 SupportedDTypes()
 {
   std::string names;
-  for (const char * name : componentTypeNames)
+  for (int index = 0; index <= static_cast<int>(ComponentType::Complex128); ++index)
   {
-    names += names.empty() ? name : std::string(", ") + name;
+    names += (index == 0 ? "" : ", ") + std::string(ComponentTypeName(static_cast<ComponentType>(index)));
   }
   return names;
 }
@@ -488,30 +459,6 @@ OperationsFor(const ImageKind & kind)
                        SupportedDTypes());
 }
 
-std::optional<ComponentType>
-IntegerComponentType(bool isSigned, std::size_t size)
-{
-  switch (size)
-  {
-    case 1:
-      return isSigned ? ComponentType::Int8 : ComponentType::UInt8;
-    case 2:
-      return isSigned ? ComponentType::Int16 : ComponentType::UInt16;
-    case 4:
-      return isSigned ? ComponentType::Int32 : ComponentType::UInt32;
-    case 8:
-      return isSigned ? ComponentType::Int64 : ComponentType::UInt64;
-    default:
-      return std::nullopt;
-  }
-}
-
-const char *
-ComponentTypeName(ComponentType type)
-{
-  return componentTypeNames[static_cast<unsigned int>(type)];
-}
-
 ComponentType
 ComponentTypeOf(const py::dtype & dtype, const char * function)
 {
@@ -523,7 +470,7 @@ ComponentTypeOf(const py::dtype & dtype, const char * function)
       return ComponentType::Bool;
     case 'i':
     case 'u':
-      if (const auto integer = IntegerComponentType(dtype.kind() == 'i', static_cast<std::size_t>(size)))
+      if (const auto integer = itk::nibridge::IntegerComponentType(dtype.kind() == 'i', static_cast<std::size_t>(size)))
       {
         return *integer;
       }

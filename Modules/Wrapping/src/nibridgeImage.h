@@ -12,6 +12,7 @@
 #include <pybind11/pybind11.h>
 
 #include "itkDataObject.h"
+#include "itkNiBridgeComponentType.h"
 
 #include <atomic>
 #include <memory>
@@ -23,23 +24,9 @@ namespace nibridge
 {
 namespace py = pybind11;
 
-/** The component types an Image can hold, in the order of the C++ type list in nibridgeImage.cpp. */
-enum class ComponentType
-{
-  Bool,
-  Int8,
-  UInt8,
-  Int16,
-  UInt16,
-  Int32,
-  UInt32,
-  Int64,
-  UInt64,
-  Float32,
-  Float64,
-  Complex64,
-  Complex128
-};
+/** The component types an Image can hold: all of NiBridge's. */
+using itk::nibridge::ComponentType;
+using itk::nibridge::ComponentTypeName;
 
 /** The ITK template arguments of an image: itk::Image<component, dimension>, or itk::VectorImage when isVector. */
 struct ImageKind
@@ -111,14 +98,6 @@ OperationsFor(const ImageKind & kind);
  * dtypes (float16 with the advice to use astype(float32)). Byte order is not checked here. */
 ComponentType
 ComponentTypeOf(const py::dtype & dtype, const char * function);
-
-/** The integer component type of a signedness and a byte size (1, 2, 4, 8); nullopt for other sizes. */
-std::optional<ComponentType>
-IntegerComponentType(bool isSigned, std::size_t size);
-
-/** The name NumPy gives the component type ("float32", ...). */
-const char *
-ComponentTypeName(ComponentType type);
 
 /** The NumPy shape and byte strides of an image's buffer: (k, j, i[, c]) C-contiguous, or with keepAxes
  * (i, j, k[, c]) over the same memory (i fastest after the components). */
