@@ -18,7 +18,7 @@ import SimpleITK as sitk
 import vtk
 from nibabel.testing import data_path
 from nibridge._core import _live_pixel_container_count
-from nibridge._interop import SUPPORTED_DTYPES
+from nibridge._interop import ITK_COMPONENT_NAMES, SUPPORTED_DTYPES
 from vtkmodules.util import numpy_support
 
 SIZES = {2: (5, 3), 3: (5, 3, 2), 4: (5, 3, 2, 2)}  # ITK order (i, j, k, t)
@@ -112,16 +112,7 @@ def cases(wheel, dimensions=(2, 3, 4)):
     return result
 
 
-ITK_COMPONENTS = {
-    "uint8": itk.UC,
-    "int16": itk.SS,
-    "uint16": itk.US,
-    "int32": itk.SI,
-    "uint32": itk.UI,
-    "uint64": itk.UL,
-    "float32": itk.F,
-    "float64": itk.D,
-}
+ITK_COMPONENTS = {dtype: getattr(itk, name) for dtype, name in ITK_COMPONENT_NAMES.items()}
 
 
 def case_id(case):

@@ -49,6 +49,18 @@ SUPPORTED_DTYPES = {
     },
 }
 
+# The itk wheel's name of the component type of each dtype it exchanges (itk.UC, ...; itk is imported lazily).
+ITK_COMPONENT_NAMES = {
+    "uint8": "UC",
+    "int16": "SS",
+    "uint16": "US",
+    "int32": "SI",
+    "uint32": "UI",
+    "uint64": "UL",
+    "float32": "F",
+    "float64": "D",
+}
+
 _INSTALL_HINTS = {
     "itk": "pip install itk",
     "SimpleITK": "pip install SimpleITK",
@@ -117,16 +129,7 @@ def _itk_image_type(itk, image, function):
     kind = "vector" if image.is_vector else "scalar"
     if dtype not in SUPPORTED_DTYPES["itk"][kind]:
         raise _unsupported(function, "itk", kind, dtype)
-    component = {
-        "uint8": itk.UC,
-        "int16": itk.SS,
-        "uint16": itk.US,
-        "int32": itk.SI,
-        "uint32": itk.UI,
-        "uint64": itk.UL,
-        "float32": itk.F,
-        "float64": itk.D,
-    }[dtype]
+    component = getattr(itk, ITK_COMPONENT_NAMES[dtype])
     return itk.VectorImage[component, dimension] if image.is_vector else itk.Image[component, dimension]
 
 
