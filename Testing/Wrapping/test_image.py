@@ -136,6 +136,46 @@ def test_a_pixel_type_that_does_not_fit_is_refused(components, pixel_type, messa
     assert image.pixel_type == before
 
 
+def test_the_affine_sets_the_geometry_by_the_ras_to_lps_rule_and_reads_back_unchanged():
+    image = nibridge.Image((4, 3, 2, 5), "float32")
+    image.spacing = (1.0, 1.0, 1.0, 2.5)
+    image.origin = (0.0, 0.0, 0.0, 7.0)
+    affine = np.array([[0.0, 0.0, 3.0, 10.0], [-2.0, 0.0, 0.0, 20.0], [0.0, 1.5, 0.0, -5.0], [0, 0, 0, 1]])
+    image.affine = affine
+    np.testing.assert_array_equal(image.affine, affine)
+    np.testing.assert_array_equal(image.spacing, [2.0, 1.5, 3.0, 2.5])  # the time axis keeps its spacing
+    np.testing.assert_array_equal(image.origin, [-10.0, -20.0, -5.0, 7.0])  # and its origin
+    expected_direction = np.eye(4)
+    expected_direction[:3, :3] = [[0.0, 0.0, -1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    np.testing.assert_array_equal(image.direction, expected_direction)
+    image.origin = (1.0, 2.0, 3.0, 7.0)
+    np.testing.assert_array_equal(image.affine[:3, 3], [-1.0, -2.0, 3.0])
+
+
+def test_a_2d_image_has_the_affine_of_the_z0_plane():
+    image = nibridge.Image((4, 3), "uint8")
+    image.spacing = (0.5, 2.0)
+    image.origin = (3.0, 4.0)
+    np.testing.assert_array_equal(image.affine, [[-0.5, 0, 0, -3.0], [0, -2.0, 0, -4.0], [0, 0, 1, 0], [0, 0, 0, 1]])
+
+
+@pytest.mark.parametrize(
+    ("affine", "message"),
+    [
+        (np.full((4, 4), np.nan), "finite"),
+        (np.eye(3), "16 values"),
+        (np.zeros((4, 4)), "affine"),
+        (np.arange(16.0), "4x4"),
+    ],
+)
+def test_a_bad_affine_is_refused_and_leaves_the_geometry(affine, message):
+    image = nibridge.Image((4, 3, 2), "float32")
+    image.spacing = (1.0, 2.0, 3.0)
+    with pytest.raises(ValueError, match=message):
+        image.affine = affine
+    np.testing.assert_array_equal(image.spacing, [1.0, 2.0, 3.0])
+
+
 def test_repr_names_type_size_and_geometry():
     image = nibridge.Image((4, 3), "complex64", number_of_components=2)
     image.spacing = (0.5, 2)

@@ -50,7 +50,7 @@ def test_nibabel_test_files_keep_their_values_and_affine(name):
     if expected.ndim == 4:
         assert image.spacing[3] == pytest.approx(float(img.header.get_zooms()[3]))
     back = nibridge.to_nibabel(image)
-    np.testing.assert_allclose(back.affine, img.affine, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(back.affine, img.affine)  # bit for bit: the image keeps the affine it was given
     np.testing.assert_array_equal(np.asanyarray(back.dataobj), expected)
     if expected.ndim == 4:
         assert float(back.header.get_zooms()[3]) == pytest.approx(float(img.header.get_zooms()[3]))
@@ -94,11 +94,43 @@ def test_generated_affines_round_trip(make_affine):
         np.testing.assert_array_equal(image.spacing, [2.0, 1.25, 3.5])
         np.testing.assert_array_equal(image.origin, [-32.0, 40.0, -16.0])
     else:
-        np.testing.assert_allclose(back.affine, affine, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(back.affine, affine)
         np.testing.assert_allclose(image.direction @ image.direction.T, np.eye(3), atol=1e-14)
     np.testing.assert_array_equal(np.asanyarray(back.dataobj), array)
     # The nibabel image views the nibridge image's buffer.
     assert np.shares_memory(np.asanyarray(back.dataobj), array)
+
+
+def test_many_random_oblique_affines_round_trip_bit_for_bit_and_edits_are_followed():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        affine = np.eye(4)
+        affine[:3, :3] = rotation(rng.uniform(-3.1, 3.1, 3)) @ np.diag(rng.uniform(0.3, 4.0, 3))
+        affine[:3, 3] = rng.uniform(-100.0, 100.0, 3)
+        image = nibridge.from_nibabel(nib.Nifti1Image(np.zeros((2, 3, 4), np.float32, order="F"), affine))
+        np.testing.assert_array_equal(nibridge.to_nibabel(image).affine, affine)
+    # An edited geometry is followed: the kept affine no longer applies.
+    image.spacing = image.spacing * 2.0
+    edited = nibridge.to_nibabel(image).affine
+    np.testing.assert_allclose(edited[:3, :3], affine[:3, :3] * 2.0, rtol=1e-14, atol=1e-13)
+    np.testing.assert_array_equal(edited[:3, 3], affine[:3, 3])
+
+
+def test_an_mgz_read_with_imread_gives_nibabels_affine_bit_for_bit(tmp_path):
+    affine = oblique_affine()
+    path = tmp_path / "oblique.mgz"
+    nib.save(nib.MGHImage(np.arange(60, dtype=np.float32).reshape(3, 4, 5), affine), path)
+    expected = nib.load(path).affine
+    image = nibridge.imread(path)
+    np.testing.assert_array_equal(image.affine, expected)
+    np.testing.assert_array_equal(nibridge.to_nibabel(image).affine, expected)
+    nibridge.imwrite(image, tmp_path / "again.mgz")
+    np.testing.assert_array_equal(nib.load(tmp_path / "again.mgz").affine, expected)
+    image.affine = affine
+    nibridge.imwrite(image, tmp_path / "given.mgz")
+    nib.save(nib.MGHImage(np.zeros((3, 4, 5), np.float32), affine), tmp_path / "reference.mgz")
+    # MGH keeps its geometry in float32; both went through the same nibabel save.
+    np.testing.assert_array_equal(nib.load(tmp_path / "given.mgz").affine, nib.load(tmp_path / "reference.mgz").affine)
 
 
 def test_physical_points_agree_between_nibabel_and_itk():

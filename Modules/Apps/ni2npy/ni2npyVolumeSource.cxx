@@ -362,26 +362,6 @@ private:
   std::string m_ImageFileName;
 };
 
-/** The affine a reader stored under RASAffineMetaDataKey (16 numbers, row-major); false if none. */
-bool
-ReadStoredAffine(const itk::MetaDataDictionary & dictionary, itk::nibridge::AffineMatrix & affine)
-{
-  std::string text;
-  if (!itk::ExposeMetaData<std::string>(dictionary, itk::nibridge::RASAffineMetaDataKey(), text))
-  {
-    return false;
-  }
-  std::istringstream stream(text);
-  for (auto & row : affine)
-  {
-    for (double & element : row)
-    {
-      stream >> element;
-    }
-  }
-  return !stream.fail();
-}
-
 /** Every other format ITK 5.2 reads, through its ImageIO factory: the whole image is read once,
  * then handed out in chunks. The affine is the image's geometry in nibabel's RAS+ convention. */
 class ITKVolumeSource final : public VolumeSource
@@ -434,7 +414,11 @@ public:
     }
     // A reader that keeps the file's own affine (NiBabelImageIO) is taken at its word, bit for bit.
     const itk::MetaDataDictionary & dictionary = m_ImageIO->GetMetaDataDictionary();
-    if (!ReadStoredAffine(dictionary, affine))
+    if (const auto stored = itk::nibridge::StoredRASAffine(dictionary))
+    {
+      affine = *stored;
+    }
+    else
     {
       affine = itk::nibridge::RASAffineFromGeometry(geometry, "\"" + name + "\"");
       // nibabel images without an affine (CIFTI-2) get an identity geometry that is no real placement.

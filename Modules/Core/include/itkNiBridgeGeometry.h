@@ -9,6 +9,8 @@
 
 #include "NiBridgeCoreExport.h"
 
+#include "itkMetaDataDictionary.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -114,6 +116,15 @@ NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string
  * in the MetaDataDictionary. */
 NiBridgeCore_EXPORT const char *
 RASAffineMetaDataKey();
+
+/** Stores `affine` under RASAffineMetaDataKey: 16 numbers, row-major, with 17 significant digits so that
+ * they read back bit for bit. */
+NiBridgeCore_EXPORT void
+StoreRASAffine(MetaDataDictionary & dictionary, const AffineMatrix & affine);
+
+/** The affine stored under RASAffineMetaDataKey; nullopt when there is none or it is not 16 numbers. */
+NiBridgeCore_EXPORT std::optional<AffineMatrix>
+                    StoredRASAffine(const MetaDataDictionary & dictionary);
 
 } // namespace nibridge
 } // namespace itk

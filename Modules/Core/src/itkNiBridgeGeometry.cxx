@@ -7,9 +7,12 @@
 #include "itkNiBridgeGeometry.h"
 
 #include "itkMacro.h"
+#include "itkMetaDataObject.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -407,6 +410,53 @@ const char *
 RASAffineMetaDataKey()
 {
   return "NiBridge_RASAffine";
+}
+
+void
+StoreRASAffine(MetaDataDictionary & dictionary, const AffineMatrix & affine)
+{
+  std::string text;
+  char        number[32];
+  for (const auto & row : affine)
+  {
+    for (const double value : row)
+    {
+      std::snprintf(number, sizeof(number), "%.17g", value);
+      text += (text.empty() ? "" : " ") + std::string(number);
+    }
+  }
+  EncapsulateMetaData<std::string>(dictionary, RASAffineMetaDataKey(), text);
+}
+
+std::optional<AffineMatrix>
+StoredRASAffine(const MetaDataDictionary & dictionary)
+{
+  std::string text;
+  if (!ExposeMetaData<std::string>(dictionary, RASAffineMetaDataKey(), text))
+  {
+    return std::nullopt;
+  }
+  std::istringstream stream(text);
+  AffineMatrix       affine{};
+  for (auto & row : affine)
+  {
+    for (double & value : row)
+    {
+      std::string number;
+      if (!(stream >> number))
+      {
+        return std::nullopt;
+      }
+      char * end = nullptr;
+      value = std::strtod(number.c_str(), &end);
+      if (end != number.c_str() + number.size())
+      {
+        return std::nullopt;
+      }
+    }
+  }
+  std::string extra;
+  return (stream >> extra) ? std::nullopt : std::optional<AffineMatrix>(affine);
 }
 
 } // namespace nibridge

@@ -229,55 +229,6 @@ ParseFloat(const nlohmann::json & text, const std::string & what)
   return number;
 }
 
-/** Exact text of an affine: 16 numbers in row order, 17 significant digits. */
-std::string
-AffineText(const nibridge::AffineMatrix & affine)
-{
-  std::string text;
-  char        number[32];
-  for (const auto & row : affine)
-  {
-    for (const double value : row)
-    {
-      std::snprintf(number, sizeof(number), "%.17g", value);
-      text += (text.empty() ? "" : " ") + std::string(number);
-    }
-  }
-  return text;
-}
-
-/** The affine stored as AffineText(), if the dictionary holds a well-formed one. */
-std::optional<nibridge::AffineMatrix>
-StoredAffine(const MetaDataDictionary & dictionary)
-{
-  std::string text;
-  if (!ExposeMetaData<std::string>(dictionary, nibridge::RASAffineMetaDataKey(), text))
-  {
-    return std::nullopt;
-  }
-  std::istringstream     stream(text);
-  nibridge::AffineMatrix affine{};
-  for (auto & row : affine)
-  {
-    for (double & value : row)
-    {
-      std::string number;
-      if (!(stream >> number))
-      {
-        return std::nullopt;
-      }
-      char * end = nullptr;
-      value = std::strtod(number.c_str(), &end);
-      if (end != number.c_str() + number.size())
-      {
-        return std::nullopt;
-      }
-    }
-  }
-  std::string extra;
-  return (stream >> extra) ? std::nullopt : std::optional<nibridge::AffineMatrix>(affine);
-}
-
 /** A 2D affine that a 2D ITK image can hold (GeometryFromRASAffine's condition). */
 bool
 AffineStaysInPlane(const nibridge::AffineMatrix & affine)
@@ -620,7 +571,7 @@ NiBabelImageIO::ReadImageInformation()
   }
   if (affine)
   {
-    EncapsulateMetaData<std::string>(dictionary, nibridge::RASAffineMetaDataKey(), AffineText(*affine));
+    nibridge::StoreRASAffine(dictionary, *affine);
   }
   m_NiBabelWarnings.clear();
   for (const auto & warning : info.at("warnings"))
@@ -795,7 +746,7 @@ NiBabelImageIO::Write(const void * buffer)
   {
     itkExceptionMacro(<< Quoted(m_FileName) << ": NiBabelImageIO writes whole images, not regions");
   }
-  geometry.sourceAffine = StoredAffine(this->GetMetaDataDictionary());
+  geometry.sourceAffine = nibridge::StoredRASAffine(this->GetMetaDataDictionary());
   const nibridge::AffineMatrix affine =
     nibridge::RASAffineFromGeometry(geometry, Quoted(m_FileName) + ": the image geometry");
   nlohmann::json affineTexts = nlohmann::json::array();

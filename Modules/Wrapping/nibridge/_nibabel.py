@@ -2,60 +2,26 @@
 
 nibabel's affine ``A`` maps a voxel (i, j, k) to RAS+ millimetres; ITK's geometry is LPS. With
 ``F = diag(-1, -1, 1)``: ``M = F @ A[:3, :3]``, spacing = the column norms of ``M``, direction = ``M`` divided
-by the spacing, origin = ``F @ A[:3, 3]``. `to_nibabel` applies the inverse, so the affine round-trips:
-exactly for axis-aligned affines, to rounding for oblique ones. Axes beyond the third (time, ...) stay image
-axes, with the header's zooms as spacing, origin 0 and an identity direction.
+by the spacing, origin = ``F @ A[:3, 3]``. The rule is NiBridge's Core one (itkNiBridgeGeometry.h), applied by
+`Image.affine`, which also keeps the affine it was given: `to_nibabel` gives it back bit for bit, oblique or
+not, until the geometry is edited. Axes beyond the third (time, ...) stay image axes, with the header's
+zooms as spacing, origin 0 and an identity direction.
 """
 
 import numpy as np
 
 from ._core import Image, array_view_from_image, image_from_array, image_view_from_array
 
-_RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])
 
-
-def _geometry_from_affine(affine, shape, zooms):
-    """spacing, origin and direction (LPS, index order) of an image of `shape` from a 4x4 RAS affine."""
-    affine = np.asarray(affine, dtype=np.float64)
-    if affine.shape != (4, 4) or not np.all(np.isfinite(affine)):
-        raise ValueError(f"from_nibabel: the affine must be a finite 4x4 matrix, got {affine!r}")
-    dimension = len(shape)
-    linear = _RAS_TO_LPS @ affine[:3, :3]
-    translation = _RAS_TO_LPS @ affine[:3, 3]
-    spatial = min(dimension, 3)
-    if spatial < 3 and np.any(linear[spatial:, :spatial]):
-        raise ValueError(
-            f"from_nibabel: a {dimension}D image whose index axes leave the first {spatial} physical axes "
-            f"cannot keep its affine: {affine!r}"
-        )
-    spacing = np.ones(dimension)
-    origin = np.zeros(dimension)
-    direction = np.eye(dimension)
-    block = linear[:spatial, :spatial]
-    spacing[:spatial] = np.linalg.norm(block, axis=0)
-    if np.any(spacing[:spatial] == 0):
-        raise ValueError(f"from_nibabel: the affine is singular: {affine!r}")
-    direction[:spatial, :spatial] = block / spacing[:spatial]
-    origin[:spatial] = translation[:spatial]
-    for axis in range(spatial, dimension):
-        zoom = float(zooms[axis]) if zooms is not None and axis < len(zooms) else 1.0
-        spacing[axis] = zoom if zoom > 0 else 1.0
-    return spacing, origin, direction
-
-
-def _affine_from_geometry(image):
-    """The 4x4 RAS affine of an image's first three axes (a 2D image sits in the z = 0 plane)."""
-    spatial = min(image.dimension, 3)
-    linear = np.eye(3)
-    translation = np.zeros(3)
-    direction = np.asarray(image.direction)
-    spacing = np.asarray(image.spacing)
-    linear[:spatial, :spatial] = direction[:spatial, :spatial] * spacing[:spatial]
-    translation[:spatial] = np.asarray(image.origin)[:spatial]
-    affine = np.eye(4)
-    affine[:3, :3] = _RAS_TO_LPS @ linear
-    affine[:3, 3] = _RAS_TO_LPS @ translation
-    return affine
+def _extra_axis_spacing(img, dimension):
+    """The spacing of axes beyond the third (time, ...): the header's zooms where positive, else 1."""
+    header = getattr(img, "header", None)
+    zooms = header.get_zooms() if header is not None and hasattr(header, "get_zooms") else ()
+    spacing = []
+    for axis in range(3, dimension):
+        zoom = float(zooms[axis]) if axis < len(zooms) else 1.0
+        spacing.append(zoom if zoom > 0 else 1.0)
+    return spacing
 
 
 def _can_view(array):
@@ -118,11 +84,17 @@ def from_nibabel(img) -> Image:
         raise ValueError(
             f"from_nibabel: only 2-, 3- and 4-dimensional images are supported, got shape {np.shape(img.dataobj)}"
         )
-    header = getattr(img, "header", None)
-    zooms = header.get_zooms() if header is not None and hasattr(header, "get_zooms") else None
-    spacing, origin, direction = _geometry_from_affine(img.affine, spatial_shape, zooms)
+    affine = np.asarray(img.affine, dtype=np.float64)
+    if affine.shape != (4, 4) or not np.all(np.isfinite(affine)):
+        raise ValueError(f"from_nibabel: the affine must be a finite 4x4 matrix, got {img.affine!r}")
+    dimension = len(spatial_shape)
     convert = image_view_from_array if view_possible else image_from_array
-    image = convert(array, keep_axes=True, is_vector=is_vector, spacing=spacing, origin=origin, direction=direction)
+    spacing = [1.0] * min(dimension, 3) + _extra_axis_spacing(img, dimension)
+    image = convert(array, keep_axes=True, is_vector=is_vector, spacing=spacing)
+    try:
+        image.affine = affine
+    except ValueError as error:
+        raise ValueError(f"from_nibabel: {error}") from error
     if pixel_type is not None:
         image.pixel_type = pixel_type
     return image
@@ -132,7 +104,8 @@ def to_nibabel(image: Image):
     """A nibabel.Nifti1Image over the image's pixel buffer, without a copy.
 
     The data is ``array_view_from_image(image, keep_axes=True)`` (shape (i, j, k[, t]), which pins the pixel
-    buffer), the affine is rebuilt from spacing, origin and direction (LPS to RAS), and the zooms of axes
+    buffer), the affine is `image.affine` (the one the image was given, else rebuilt from spacing, origin and
+    direction, LPS to RAS), and the zooms of axes
     beyond the third are the image's spacing. NIfTI-1 refuses some dtypes (bool).
 
     Vector images follow NIfTI's conventions, still without a copy: a uint8 image of pixel type "rgb" or
@@ -143,7 +116,7 @@ def to_nibabel(image: Image):
     import nibabel  # noqa: PLC0415 -- nibabel is imported on first use, so `import nibridge` stays light
 
     array = array_view_from_image(image, keep_axes=True)
-    affine = _affine_from_geometry(image)
+    affine = image.affine
     color = image.pixel_type in ("rgb", "rgba") and image.dtype == np.uint8 and image.dimension <= 3
     if color:
         names = ("R", "G", "B", "A")[: image.number_of_components]

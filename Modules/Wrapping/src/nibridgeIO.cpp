@@ -210,6 +210,8 @@ ImageRead(const std::string & path)
   {
     image->SetPixelType(pixel == IOPixel::RGB ? PixelType::RGB : PixelType::RGBA, "imread");
   }
+  // The reader's metadata, with the file's own affine where the reader keeps it (NiBabelImageIO).
+  image->ItkImage().SetMetaDataDictionary(imageIO->GetMetaDataDictionary());
   operations.Allocate(image->ItkImage(), false);
   void * buffer = operations.Buffer(image->ItkImage());
   {
@@ -284,6 +286,8 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       imageIO->SetPixelType(pixelType);
       imageIO->SetNumberOfComponents(isComplex ? 2 : numberOfComponents);
       imageIO->SetUseCompression(compress);
+      // As ImageFileWriter does: the image's metadata, with the affine it keeps (NiBabelImageIO writes it).
+      imageIO->SetMetaDataDictionary(itkImage.GetMetaDataDictionary());
       imageIO->SetIORegion(region);
       // Single-file formats go to a temporary file beside the target, renamed over it once whole.
       std::optional<itk::nibridge::AtomicFileWriter> temporary;

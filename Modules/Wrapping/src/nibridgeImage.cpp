@@ -8,6 +8,7 @@
 
 #include "itkImage.h"
 #include "itkImportImageContainer.h"
+#include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMacro.h"
 #include "itkVectorImage.h"
 
@@ -384,6 +385,98 @@ FiniteValues(const py::object & values, std::size_t count, const char * name, co
     }
   }
   return array;
+}
+
+/** The image's geometry, with the RAS+ affine it was last given (Image.affine) as its source. */
+itk::nibridge::ImageGeometry
+GeometryOf(const Image & image)
+{
+  const auto &                 operations = image.Operations();
+  const auto                   dimension = operations.Kind().dimension;
+  const auto                   direction = operations.Direction(image.ItkImage());
+  itk::nibridge::ImageGeometry geometry;
+  geometry.spacing = operations.Spacing(image.ItkImage());
+  geometry.origin = operations.Origin(image.ItkImage());
+  for (unsigned int row = 0; row < dimension; ++row)
+  {
+    geometry.direction.emplace_back(direction.begin() + row * dimension, direction.begin() + (row + 1) * dimension);
+  }
+  geometry.sourceAffine = itk::nibridge::StoredRASAffine(image.ItkImage().GetMetaDataDictionary());
+  return geometry;
+}
+
+py::array_t<double>
+RASAffine(const Image & image)
+{
+  itk::nibridge::AffineMatrix affine;
+  try
+  {
+    affine = itk::nibridge::RASAffineFromGeometry(GeometryOf(image), "Image.affine");
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    throw py::value_error(exception.GetDescription());
+  }
+  py::array_t<double> array({ 4, 4 });
+  for (std::size_t row = 0; row < 4; ++row)
+  {
+    std::copy(affine[row].begin(), affine[row].end(), array.mutable_data() + 4 * row);
+  }
+  return array;
+}
+
+/** Sets the spatial geometry from a nibabel affine (DESIGN's rule, in Core) and keeps the affine, so that
+ * Image.affine gives it back bit for bit while the geometry is not edited. Axes beyond the third keep
+ * their spacing and origin. */
+void
+SetRASAffine(Image & image, const py::object & value)
+{
+  constexpr const char * function = "Image.affine";
+  const auto             values = FiniteValues(value, 16, "the affine", function);
+  if (py::array(value).ndim() != 2)
+  {
+    throw py::value_error(std::string(function) + ": the affine must be a 4x4 matrix, got " +
+                          py::repr(value).cast<std::string>());
+  }
+  itk::nibridge::AffineMatrix affine;
+  for (std::size_t row = 0; row < 4; ++row)
+  {
+    std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
+  }
+  const auto &                 operations = image.Operations();
+  const auto                   dimension = operations.Kind().dimension;
+  auto                         spacing = operations.Spacing(image.ItkImage());
+  auto                         origin = operations.Origin(image.ItkImage());
+  const std::vector<double>    extraSpacing(spacing.begin() + std::min(dimension, 3u), spacing.end());
+  itk::nibridge::ImageGeometry geometry;
+  try
+  {
+    geometry = itk::nibridge::GeometryFromRASAffine(affine, dimension, extraSpacing, "the affine");
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    throw py::value_error(std::string(function) + ": " + exception.GetDescription());
+  }
+  for (unsigned int axis = 3; axis < dimension; ++axis)
+  {
+    geometry.origin[axis] = origin[axis];
+  }
+  std::vector<double> direction;
+  for (const auto & row : geometry.direction)
+  {
+    direction.insert(direction.end(), row.begin(), row.end());
+  }
+  try
+  {
+    operations.SetDirection(image.ItkImage(), direction.data());
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    throw py::value_error(std::string(function) + ": " + exception.GetDescription());
+  }
+  operations.SetSpacing(image.ItkImage(), geometry.spacing.data());
+  operations.SetOrigin(image.ItkImage(), geometry.origin.data());
+  itk::nibridge::StoreRASAffine(image.ItkImage().GetMetaDataDictionary(), affine);
 }
 
 std::unique_ptr<Image>
@@ -814,6 +907,13 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
         SetGeometry(image, py::none(), py::none(), direction, "Image.direction");
       },
       "The direction matrix (LPS): column c is the physical direction of index axis c.")
+    .def_property("affine",
+                  &RASAffine,
+                  &SetRASAffine,
+                  "nibabel's affine of the first three axes: voxel (i, j, k) to RAS+ mm, a 4x4 float64 array. "
+                  "Setting it sets spacing, origin and direction (LPS) by DESIGN's rule, and reading it back "
+                  "gives the same affine bit for bit until the geometry is edited; otherwise it is computed "
+                  "from the geometry (a 2D image sits in the z = 0 plane).")
     .def_property("writeable",
                   &Image::IsWriteable,
                   &Image::SetWriteable,
