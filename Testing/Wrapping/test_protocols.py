@@ -60,6 +60,21 @@ def test_rgb_and_rgba_images_stay_colour_images(protocol):
         assert_same_image(pickle.loads(pickle.dumps(image, protocol=protocol)), image)  # noqa: S301
 
 
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_the_kept_affine_survives_pickling_bit_for_bit(protocol):
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        image = make_image()
+        rotation, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        affine = np.eye(4)
+        affine[:3, :3] = rotation @ np.diag(rng.uniform(0.5, 3.0, 3))
+        affine[:3, 3] = rng.uniform(-50.0, 50.0, 3)
+        image.affine = affine
+        back = pickle.loads(pickle.dumps(image, protocol=protocol))  # noqa: S301
+        np.testing.assert_array_equal(back.affine, affine)
+        assert_same_image(back, image)
+
+
 def test_a_read_only_image_stays_read_only_and_deepcopy_copies():
     image = make_image()
     image.writeable = False

@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 
-from ._core import Image, array_view_from_image, image_from_array, image_view_from_array
+from ._core import Image, _keep_affine, _kept_affine, array_view_from_image, image_from_array, image_view_from_array
 
 
 def reduce_image(image: Image, protocol: int):
@@ -20,6 +20,9 @@ def reduce_image(image: Image, protocol: int):
         "direction": image.direction.tolist(),
         "writeable": image.writeable,
     }
+    kept = _kept_affine(image)
+    if kept is not None:
+        attributes["affine"] = kept.tolist()
     return (_reconstruct, (data, array.dtype.str, array.shape, attributes))
 
 
@@ -36,5 +39,7 @@ def _reconstruct(data, dtype, shape, attributes):
         direction=attributes["direction"],
     )
     image.pixel_type = attributes.get("pixel_type", image.pixel_type)
+    if "affine" in attributes:
+        _keep_affine(image, attributes["affine"])
     image.writeable = attributes["writeable"]
     return image

@@ -7,6 +7,7 @@
 #include "nibridgeImage.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -140,6 +141,9 @@ TransposingCopy(char *                           destination,
       break;
     case 8:
       kernel = &TransposeTiles<std::uint64_t>;
+      break;
+    case 16:
+      kernel = &TransposeTiles<std::array<std::uint64_t, 2>>; // complex128
       break;
     default:
       return false;

@@ -939,6 +939,38 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
     "_live_pixel_container_count",
     []() { return LivePixelContainerCount().load(); },
     "For tests: how many NiBridge pixel containers are alive.");
+  module.def(
+    "_kept_affine",
+    [](const Image & image) -> py::object {
+      const auto affine = itk::nibridge::StoredRASAffine(image.ItkImage().GetMetaDataDictionary());
+      if (!affine)
+      {
+        return py::none();
+      }
+      py::array_t<double> array({ 4, 4 });
+      for (std::size_t row = 0; row < 4; ++row)
+      {
+        std::copy((*affine)[row].begin(), (*affine)[row].end(), array.mutable_data() + 4 * row);
+      }
+      return std::move(array);
+    },
+    py::arg("image"),
+    "For pickling: the affine the image keeps (see Image.affine), or None.");
+  module.def(
+    "_keep_affine",
+    [](Image & image, const py::object & value) {
+      const auto                  values = FiniteValues(value, 16, "the affine", "_keep_affine");
+      itk::nibridge::AffineMatrix affine;
+      for (std::size_t row = 0; row < 4; ++row)
+      {
+        std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
+      }
+      itk::nibridge::StoreRASAffine(image.ItkImage().GetMetaDataDictionary(), affine);
+    },
+    py::arg("image"),
+    py::arg("affine"),
+    "For unpickling: keeps an affine without touching the geometry (Image.affine returns it while the "
+    "geometry agrees with it).");
 }
 
 } // namespace nibridge
