@@ -387,6 +387,28 @@ FiniteValues(const py::object & values, std::size_t count, const char * name, co
   return array;
 }
 
+py::array_t<double>
+AffineArray(const itk::nibridge::AffineMatrix & affine)
+{
+  py::array_t<double> array({ 4, 4 });
+  for (std::size_t row = 0; row < 4; ++row)
+  {
+    std::copy(affine[row].begin(), affine[row].end(), array.mutable_data() + 4 * row);
+  }
+  return array;
+}
+
+itk::nibridge::AffineMatrix
+AffineFromValues(const py::array_t<double> & values)
+{
+  itk::nibridge::AffineMatrix affine;
+  for (std::size_t row = 0; row < 4; ++row)
+  {
+    std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
+  }
+  return affine;
+}
+
 /** The image's geometry, with the RAS+ affine it was last given (Image.affine) as its source. */
 itk::nibridge::ImageGeometry
 GeometryOf(const Image & image)
@@ -417,12 +439,7 @@ RASAffine(const Image & image)
   {
     throw py::value_error(exception.GetDescription());
   }
-  py::array_t<double> array({ 4, 4 });
-  for (std::size_t row = 0; row < 4; ++row)
-  {
-    std::copy(affine[row].begin(), affine[row].end(), array.mutable_data() + 4 * row);
-  }
-  return array;
+  return AffineArray(affine);
 }
 
 /** Sets the spatial geometry from a nibabel affine (DESIGN's rule, in Core) and keeps the affine, so that
@@ -438,11 +455,7 @@ SetRASAffine(Image & image, const py::object & value)
     throw py::value_error(std::string(function) + ": the affine must be a 4x4 matrix, got " +
                           py::repr(value).cast<std::string>());
   }
-  itk::nibridge::AffineMatrix affine;
-  for (std::size_t row = 0; row < 4; ++row)
-  {
-    std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
-  }
+  const auto                   affine = AffineFromValues(values);
   const auto &                 operations = image.Operations();
   const auto                   dimension = operations.Kind().dimension;
   auto                         spacing = operations.Spacing(image.ItkImage());
@@ -947,25 +960,15 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
       {
         return py::none();
       }
-      py::array_t<double> array({ 4, 4 });
-      for (std::size_t row = 0; row < 4; ++row)
-      {
-        std::copy((*affine)[row].begin(), (*affine)[row].end(), array.mutable_data() + 4 * row);
-      }
-      return std::move(array);
+      return AffineArray(*affine);
     },
     py::arg("image"),
     "For pickling: the affine the image keeps (see Image.affine), or None.");
   module.def(
     "_keep_affine",
     [](Image & image, const py::object & value) {
-      const auto                  values = FiniteValues(value, 16, "the affine", "_keep_affine");
-      itk::nibridge::AffineMatrix affine;
-      for (std::size_t row = 0; row < 4; ++row)
-      {
-        std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
-      }
-      itk::nibridge::StoreRASAffine(image.ItkImage().GetMetaDataDictionary(), affine);
+      itk::nibridge::StoreRASAffine(image.ItkImage().GetMetaDataDictionary(),
+                                    AffineFromValues(FiniteValues(value, 16, "the affine", "_keep_affine")));
     },
     py::arg("image"),
     py::arg("affine"),
