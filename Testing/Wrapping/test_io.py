@@ -134,6 +134,24 @@ def test_header_and_data_pairs_are_written_in_place(tmp_path):
     assert temporaries(tmp_path) == []
 
 
+def test_metadata_gives_what_the_reader_found(tmp_path):
+    image = nibridge.imread(Path(data_path) / "test.mgz")
+    assert image.metadata["NiBabel_ImageClass"] == "MGHImage"
+    kept = np.array(image.metadata["NiBridge_RASAffine"].split(), dtype=np.float64).reshape(4, 4)
+    np.testing.assert_array_equal(kept, nib.load(Path(data_path) / "test.mgz").affine)
+    path = tmp_path / "keys.nrrd"
+    path.write_bytes(
+        b"NRRD0004\ntype: short\ndimension: 2\nsizes: 2 3\nencoding: raw\nendian: little\n"
+        b"patient_name:=Anonymous\n\n" + np.arange(6, dtype="<i2").tobytes()
+    )
+    image = nibridge.imread(path)
+    metadata = image.metadata
+    assert metadata["patient_name"] == "Anonymous"
+    metadata["patient_name"] = "changed"
+    assert image.metadata["patient_name"] == "Anonymous"
+    assert nibridge.Image((2, 3), "uint8").metadata == {}
+
+
 def test_a_missing_file_raises_file_not_found_naming_it(tmp_path):
     path = tmp_path / "missing.nii"
     with pytest.raises(FileNotFoundError, match="missing.nii"):

@@ -8,6 +8,7 @@
 
 #include "itkImage.h"
 #include "itkImportImageContainer.h"
+#include "itkMetaDataObject.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMacro.h"
 #include "itkVectorImage.h"
@@ -407,6 +408,48 @@ AffineFromValues(const py::array_t<double> & values)
     std::copy(values.data() + 4 * row, values.data() + 4 * row + 4, affine[row].begin());
   }
   return affine;
+}
+
+/** The MetaDataDictionary entries Python can hold: strings, numbers and bools, by key. Entries of other
+ * types (ITK arrays, matrices...) are left out. */
+py::dict
+MetaData(const Image & image)
+{
+  py::dict     result;
+  const auto & dictionary = image.ItkImage().GetMetaDataDictionary();
+  for (const auto & key : dictionary.GetKeys())
+  {
+    const itk::MetaDataObjectBase * entry = dictionary.Get(key);
+    if (const auto * text = dynamic_cast<const itk::MetaDataObject<std::string> *>(entry))
+    {
+      result[py::str(key)] = text->GetMetaDataObjectValue();
+    }
+    else if (const auto * real = dynamic_cast<const itk::MetaDataObject<double> *>(entry))
+    {
+      result[py::str(key)] = real->GetMetaDataObjectValue();
+    }
+    else if (const auto * single = dynamic_cast<const itk::MetaDataObject<float> *>(entry))
+    {
+      result[py::str(key)] = single->GetMetaDataObjectValue();
+    }
+    else if (const auto * integer = dynamic_cast<const itk::MetaDataObject<int> *>(entry))
+    {
+      result[py::str(key)] = integer->GetMetaDataObjectValue();
+    }
+    else if (const auto * count = dynamic_cast<const itk::MetaDataObject<unsigned int> *>(entry))
+    {
+      result[py::str(key)] = count->GetMetaDataObjectValue();
+    }
+    else if (const auto * wide = dynamic_cast<const itk::MetaDataObject<long> *>(entry))
+    {
+      result[py::str(key)] = wide->GetMetaDataObjectValue();
+    }
+    else if (const auto * flag = dynamic_cast<const itk::MetaDataObject<bool> *>(entry))
+    {
+      result[py::str(key)] = flag->GetMetaDataObjectValue();
+    }
+  }
+  return result;
 }
 
 /** The image's geometry, with the RAS+ affine it was last given (Image.affine) as its source. */
@@ -927,6 +970,12 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
                   "Setting it sets spacing, origin and direction (LPS) by DESIGN's rule, and reading it back "
                   "gives the same affine bit for bit until the geometry is edited; otherwise it is computed "
                   "from the geometry (a 2D image sits in the z = 0 plane).")
+    .def_property_readonly("metadata",
+                           &MetaData,
+                           "A dict of the image's ITK MetaDataDictionary: what the reader found (NIfTI header "
+                           "fields, NRRD keys, nibabel's image class and warnings, the kept affine under "
+                           "NiBridge_RASAffine...). Strings, numbers and bools; other entries are left out. A copy: "
+                           "changing it changes nothing.")
     .def_property("writeable",
                   &Image::IsWriteable,
                   &Image::SetWriteable,
