@@ -8,6 +8,7 @@
 
 #include "itkNiBabelImageIO.h"
 #include "itkNiBridgeGeometry.h"
+#include "itkNpyFormat.h"
 #include "itkNiBridgePythonInterpreter.h"
 
 #include "itkByteSwapper.h"
@@ -281,43 +282,6 @@ ReleaseMemoryView(PyObject * view)
 
 // ----------------------------------------------------------------------------------------------------------------
 // Writing
-
-/** numpy's dtype string of an ITK component type, in native byte order. */
-std::string
-NumPyComponentDType(IOComponentEnum componentType, bool complex)
-{
-  if (complex)
-  {
-    return componentType == IOComponentEnum::FLOAT ? "=c8" : "=c16";
-  }
-  switch (componentType)
-  {
-    case IOComponentEnum::UCHAR:
-      return "|u1";
-    case IOComponentEnum::CHAR:
-      return "|i1";
-    case IOComponentEnum::USHORT:
-      return "=u2";
-    case IOComponentEnum::SHORT:
-      return "=i2";
-    case IOComponentEnum::UINT:
-      return "=u4";
-    case IOComponentEnum::INT:
-      return "=i4";
-    case IOComponentEnum::ULONG:
-    case IOComponentEnum::ULONGLONG:
-      return "=u" + std::to_string(componentType == IOComponentEnum::ULONG ? sizeof(unsigned long) : 8);
-    case IOComponentEnum::LONG:
-    case IOComponentEnum::LONGLONG:
-      return "=i" + std::to_string(componentType == IOComponentEnum::LONG ? sizeof(long) : 8);
-    case IOComponentEnum::FLOAT:
-      return "=f4";
-    case IOComponentEnum::DOUBLE:
-      return "=f8";
-    default:
-      return {};
-  }
-}
 
 std::string
 FloatText(double value)
@@ -715,7 +679,15 @@ NiBabelImageIO::Write(const void * buffer)
     default:
       break;
   }
-  const std::string dtype = NumPyComponentDType(componentType, pixel == "complex");
+  std::string dtype;
+  try
+  {
+    dtype = nibridge::NpyDescrFor(componentType, pixel == "complex");
+  }
+  catch (const ExceptionObject &)
+  {
+    // No NumPy dtype: refused below with the rest.
+  }
   if (!pixelFits || dtype.empty())
   {
     itkExceptionMacro(<< Quoted(m_FileName) << ": cannot write " << ImageIOBase::GetPixelTypeAsString(pixelType)

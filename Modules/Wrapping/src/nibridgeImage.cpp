@@ -410,6 +410,21 @@ AffineFromValues(const py::array_t<double> & values)
   return affine;
 }
 
+/** Puts the entry's value into `result` if it is a MetaDataObject of one of the types T; false if not. */
+template<typename... T>
+bool
+AddMetaDataValue(py::dict & result, const std::string & key, const itk::MetaDataObjectBase * entry)
+{
+  const auto add = [&](const auto * typed) {
+    if (typed != nullptr)
+    {
+      result[py::str(key)] = typed->GetMetaDataObjectValue();
+    }
+    return typed != nullptr;
+  };
+  return (add(dynamic_cast<const itk::MetaDataObject<T> *>(entry)) || ...);
+}
+
 /** The MetaDataDictionary entries Python can hold: strings, numbers and bools, by key. Entries of other
  * types (ITK arrays, matrices...) are left out. */
 py::dict
@@ -419,35 +434,7 @@ MetaData(const Image & image)
   const auto & dictionary = image.ItkImage().GetMetaDataDictionary();
   for (const auto & key : dictionary.GetKeys())
   {
-    const itk::MetaDataObjectBase * entry = dictionary.Get(key);
-    if (const auto * text = dynamic_cast<const itk::MetaDataObject<std::string> *>(entry))
-    {
-      result[py::str(key)] = text->GetMetaDataObjectValue();
-    }
-    else if (const auto * real = dynamic_cast<const itk::MetaDataObject<double> *>(entry))
-    {
-      result[py::str(key)] = real->GetMetaDataObjectValue();
-    }
-    else if (const auto * single = dynamic_cast<const itk::MetaDataObject<float> *>(entry))
-    {
-      result[py::str(key)] = single->GetMetaDataObjectValue();
-    }
-    else if (const auto * integer = dynamic_cast<const itk::MetaDataObject<int> *>(entry))
-    {
-      result[py::str(key)] = integer->GetMetaDataObjectValue();
-    }
-    else if (const auto * count = dynamic_cast<const itk::MetaDataObject<unsigned int> *>(entry))
-    {
-      result[py::str(key)] = count->GetMetaDataObjectValue();
-    }
-    else if (const auto * wide = dynamic_cast<const itk::MetaDataObject<long> *>(entry))
-    {
-      result[py::str(key)] = wide->GetMetaDataObjectValue();
-    }
-    else if (const auto * flag = dynamic_cast<const itk::MetaDataObject<bool> *>(entry))
-    {
-      result[py::str(key)] = flag->GetMetaDataObjectValue();
-    }
+    AddMetaDataValue<std::string, double, float, int, unsigned int, long, bool>(result, key, dictionary.Get(key));
   }
   return result;
 }
