@@ -8,7 +8,7 @@
 #define itkNiBridgePythonBuild_h
 
 // PRIVATE to NiBridgePython. What CMake found out about the build's Python, and the nibabel helper's source:
-// both are generated .cxx files (Modules/Python/CMakeLists.txt).
+// both are generated .cxx files (Modules/PythonBridge/CMakeLists.txt).
 
 #include <cstddef>
 
@@ -27,7 +27,7 @@ extern const std::size_t  NumberOfPythonSitePackages;
 extern const char * const PythonLibraryPath;
 extern const char * const PythonLibrarySOName;
 
-/** The bytes of Modules/Python/python/nibridge_nibabel_io.py, and their number. */
+/** The bytes of Modules/PythonBridge/python/nibridge_nibabel_io.py, and their number. */
 extern const unsigned char NiBabelHelperSource[];
 extern const std::size_t   NiBabelHelperSourceSize;
 } // namespace build

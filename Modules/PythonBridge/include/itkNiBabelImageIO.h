@@ -21,7 +21,7 @@ namespace itk
  * \brief Reads every image format nibabel reads, and writes the ones ITK cannot, through embedded Python.
  *
  * Design. nibabel does the format parsing; this class never parses a format in C++ (CanReadFile's magic bytes
- * aside). The nibabel side is Modules/Python/python/nibridge_nibabel_io.py, compiled into the library; it runs
+ * aside). The nibabel side is Modules/PythonBridge/python/nibridge_nibabel_io.py, compiled into the library; it runs
  * in the process's one Python (itk::nibridge::PythonInterpreter: started on the first read, or the host's).
  * Python lives behind a PIMPL: this header has no Python in it, the library links libpython privately.
  * Python runs only inside ReadImageInformation(), Read() and Write(), with the GIL held for just the Python
