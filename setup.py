@@ -16,7 +16,7 @@ from setuptools.command.build_py import build_py
 SOURCE_DIR = Path(__file__).resolve().parent
 TOOLS = ("ni2npy",)
 # Loaded by the tools at run time, found at the same place relative to them as in the build tree.
-MODULES = ("ni2npyITKReaders",)
+MODULES = ("ni2npyImageIOs",)
 EXTENSION = "_core"
 
 

@@ -216,9 +216,15 @@ ExpectedAffineLiteral(const TImage * image)
 // ------------------------------------------------------------------------------------------------------------------
 // Which files NiBabelImageIO claims
 
-TEST(NiBabelImageIO, ClaimsOnlyTheFormatsITKCannotReadOrReadsWrong)
+TEST(NiBabelImageIO, ClaimsEveryFormatNiBabelReadsAndLeavesNIfTI1ToITKWhenAsked)
 {
   auto imageIO = itk::NiBabelImageIO::New();
+  for (const char * nifti : { "anatomical.nii", "example4d.nii.gz", "standard.nii.gz", "analyze.hdr" })
+  {
+    EXPECT_TRUE(imageIO->CanReadFile(NiBabelFile(nifti).c_str())) << nifti;
+  }
+  EXPECT_FALSE(imageIO->CanReadFile(NiBabelFile("0.dcm").c_str())) << "not a format nibabel reads";
+  imageIO->LeavesNIfTIToITKOn();
   for (const char * claimed : { "test.mgz",
                                 "tiny.mnc",
                                 "minc2_1_scale.mnc",
@@ -260,8 +266,9 @@ TEST(NiBabelImageIO, CanReadFileRefusesWithoutThrowingWhatItCannotOpen)
   EXPECT_FALSE(imageIO->CanReadFile(lonelyBrik.c_str()));
 }
 
-TEST(NiBabelImageIO, FactoryInFrontTakesMINCFromITKsMINCImageIOAndLeavesNIfTI1ToITK)
+TEST(NiBabelImageIO, FactoryInFrontTakesMINCFromITKsMINCImageIOAndLeavesNIfTI1ToITKWhenAsked)
 {
+  itk::NiBabelImageIO::SetDefaultLeavesNIfTIToITK(true); // as the plugin does
   itk::NiBabelImageIOFactoryRegister__Private();
   auto mincIO = itk::MINCImageIO::New();
   ASSERT_TRUE(mincIO->CanReadFile(NiBabelFile("tiny.mnc").c_str())) << "ITK's MINCImageIO would read it";
@@ -275,6 +282,8 @@ TEST(NiBabelImageIO, FactoryInFrontTakesMINCFromITKsMINCImageIOAndLeavesNIfTI1To
   EXPECT_EQ(create(NiBabelFile("example_nifti2.nii.gz")), "NiBabelImageIO");
   EXPECT_EQ(create(NiBabelFile("anatomical.nii")), "NiftiImageIO");
   EXPECT_EQ(create(NiBabelFile("example4d.nii.gz")), "NiftiImageIO");
+  itk::NiBabelImageIO::SetDefaultLeavesNIfTIToITK(false);
+  EXPECT_EQ(create(NiBabelFile("anatomical.nii")), "NiBabelImageIO");
 }
 
 // ------------------------------------------------------------------------------------------------------------------

@@ -239,23 +239,58 @@ def unreadable_file(tmp_path):
     return path
 
 
-def test_the_plugins_image_ios_come_after_the_applications_own(unreadable_file, tmp_path):
-    # ITK asks the factories in order and takes the first ImageIO that can read the file, so NIfTI-1, NRRD,
-    # MetaImage, ... stay with the application's own readers.
+def test_the_plugins_image_ios_come_first_and_take_nothing_the_application_reads(unreadable_file, tmp_path):
+    # ITK asks the factories in order and takes the first ImageIO that can read the file. NiBridge's come first,
+    # in the order of its one list, but only those that take nothing from the application's own readers: the
+    # native MGH reader and NumPyImageIO (ITK 5.2 reads neither format) and NiBabelImageIO (whose CanReadFile
+    # leaves NIfTI-1 and Analyze to ITK here). The native NIfTI reader is left out unless the user opts in.
     tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd"))
     itk_image_ios = [name for name in tried if not name.startswith(("NiBridge", "NumPy", "NiBabel"))]
     assert {"NiftiImageIO", "NrrdImageIO", "MetaImageIO", "MINCImageIO"} <= set(itk_image_ios), tried
-    last_of_itk = max(tried.index(name) for name in itk_image_ios)
-    assert tried.index("NumPyImageIO") > last_of_itk, tried
+    nibridge_image_ios = tried[: len(tried) - len(itk_image_ios)]
+    assert nibridge_image_ios[:2] == ["NiBridgeMGHImageIO", "NumPyImageIO"], tried
+    assert "NiBridgeNiftiImageIO" not in tried, tried
     assert "NumPyImageIO" not in image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd", plugin=False))
+
+
+def test_nibridge_plugin_nifti_nibabel_puts_the_native_nifti_reader_in_front(unreadable_file, tmp_path):
+    opted_in = {"NIBRIDGE_PLUGIN_NIFTI": "nibabel"}
+    tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd", environment=opted_in))
+    assert tried[0] == "NiBridgeNiftiImageIO", tried
+
+
+def scaled_sheared_nifti(tmp_path):
+    """A scaled int16 NIfTI-1 file with a sheared sform, which ITK's NiftiImageIO reads differently from nibabel."""
+    affine = OBLIQUE.copy()
+    affine[0, 1] += 0.4  # a shear
+    image = nib.Nifti1Image(ramp((7, 6, 5), "int16"), affine)
+    image.set_qform(OBLIQUE, code=1)
+    image.header.set_slope_inter(0.1, 1 / 3)
+    path = tmp_path / "sheared.nii"
+    nib.save(image, path)
+    return path
+
+
+def test_nifti_stays_with_itk_unless_the_user_opts_in(tmp_path):
+    source = scaled_sheared_nifti(tmp_path)
+    image = nib.load(source)
+    by_itk = converted(source, tmp_path)
+    # ITK's reader: the qform and float32 scaling; results in existing applications do not change.
+    assert not np.array_equal(by_itk.data, image.get_fdata())
+    opted_in = tmp_path / "opted-in"
+    opted_in.mkdir()
+    nibabel_rules = converted(source, opted_in, environment={"NIBRIDGE_PLUGIN_NIFTI": "nibabel"})
+    assert nibabel_rules.data.dtype == np.float64
+    np.testing.assert_array_equal(nibabel_rules.data, image.get_fdata())
+    assert_same_geometry(nibabel_rules.affine, image.affine)
 
 
 @nibabel_formats
 def test_nibabel_comes_before_the_applications_own_image_ios(unreadable_file, tmp_path):
-    # First, so that .mnc files are not taken by ITK's MINCImageIO; NiBabelImageIO's CanReadFile leaves
+    # In front, so that .mnc files are not taken by ITK's MINCImageIO; NiBabelImageIO's CanReadFile leaves
     # every format ITK reads correctly to ITK.
     tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd"))
-    assert tried[0] == "NiBabelImageIO", tried
+    assert tried[:3] == ["NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO"], tried
     assert tried.count("NiBabelImageIO") == 1, tried
 
 
@@ -295,12 +330,27 @@ def test_loading_the_plugin_does_not_start_python(tmp_path):
     assert_same_geometry(nrrd.affine, image.affine)
 
 
-@nibabel_formats
-def test_the_first_nibabel_read_starts_python(tmp_path):
-    # The control of the test above: the trace does show Python starting when it starts.
+def minc_file(tmp_path):
+    """A MINC1 file nibabel ships: a format only nibabel reads correctly (through Python)."""
+    path = tmp_path / "volume.mnc"
+    path.write_bytes((Path(data_path) / "minc1_1_scale.mnc").read_bytes())
+    return path
+
+
+def test_reading_mgz_does_not_start_python(tmp_path):
+    # MGH/MGZ has a native reader: no Python either.
     nib.save(nib.MGHImage(ramp((7, 6, 5), "float32"), OBLIQUE), tmp_path / "volume.mgz")
     trace = tmp_path / "trace.txt"
     result = convert(tmp_path / "volume.mgz", tmp_path / "volume.nrrd", trace=trace)
+    assert result.returncode == 0, report(result)
+    assert not python_started(trace)
+
+
+@nibabel_formats
+def test_the_first_nibabel_read_starts_python(tmp_path):
+    # The control of the tests above: the trace does show Python starting when it starts.
+    trace = tmp_path / "trace.txt"
+    result = convert(minc_file(tmp_path), tmp_path / "volume.nrrd", trace=trace)
     assert result.returncode == 0, report(result)
     assert python_started(trace)
 
@@ -317,8 +367,7 @@ def test_a_broken_python_leaves_the_plugin_loading_and_itks_formats_working(tmp_
 @nibabel_formats
 def test_a_broken_python_fails_the_nibabel_read_with_a_clear_error(tmp_path):
     broken = {PYTHON_HOME_VARIABLE: str(tmp_path / "no-such-python-home")}
-    source = tmp_path / "volume.mgz"
-    nib.save(nib.MGHImage(ramp((7, 6, 5), "float32"), OBLIQUE), source)
+    source = minc_file(tmp_path)
     result = convert(source, tmp_path / "volume.nrrd", environment=broken)
     assert result.returncode == 1, report(result)  # plastimatch's error exit, not a signal
     output = result.stdout + result.stderr
@@ -341,7 +390,10 @@ def test_a_nibabel_module_that_cannot_load_costs_only_the_nibabel_formats(tmp_pa
     np.save(tmp_path / "ramp.npy", np.asfortranarray(ramp((4, 3, 2), "float32")))
     assert converted(tmp_path / "ramp.npy", tmp_path, plugin=copy).data.shape == (4, 3, 2)
     nib.save(nib.MGHImage(ramp((7, 6, 5), "float32"), OBLIQUE), tmp_path / "volume.mgz")
-    result = convert(tmp_path / "volume.mgz", tmp_path / "volume.nrrd", plugin=copy)
+    assert converted(tmp_path / "volume.mgz", tmp_path, plugin=copy).data.shape == (7, 6, 5)  # native
+    for name in ("example4d+orig.HEAD", "example4d+orig.BRIK.gz"):  # AFNI: only nibabel reads it
+        (tmp_path / name).write_bytes((Path(data_path) / name).read_bytes())
+    result = convert(tmp_path / "example4d+orig.HEAD", tmp_path / "volume.nrrd", plugin=copy)
     assert result.returncode == 1, report(result)
     output = result.stdout + result.stderr
     assert "NiBridge plugin: the formats read through nibabel are not available" in output, report(result)

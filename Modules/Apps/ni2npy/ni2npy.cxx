@@ -10,6 +10,7 @@
 #include "ni2npyConversion.h"
 
 #include "itkMacro.h"
+#include "itkNiBridgeErrorText.h"
 
 #include <CLI/CLI.hpp>
 
@@ -24,57 +25,14 @@ namespace
 {
 constexpr int UsageError = 2;
 
-/** Messages from ITK's readers span several lines and carry object addresses: make them one line.
- * A Python traceback (from the nibabel reader) is left out unless `withTraceback`. */
-std::string
-OneLine(const std::string & message, bool withTraceback = false)
-{
-  std::string result;
-  std::size_t start = 0;
-  while (start <= message.size())
-  {
-    std::size_t end = message.find('\n', start);
-    if (end == std::string::npos)
-    {
-      end = message.size();
-    }
-    std::string       line = message.substr(start, end - start);
-    const std::size_t first = line.find_first_not_of(" \t\r");
-    const std::size_t last = line.find_last_not_of(" \t\r");
-    if (first != std::string::npos)
-    {
-      result += (result.empty() ? "" : " ") + line.substr(first, last - first + 1);
-    }
-    start = end + 1;
-  }
-  // "ITK ERROR: NrrdImageIO(0x55d...): " -> "NrrdImageIO: "
-  const std::size_t address = result.find("(0x");
-  const std::size_t close = address == std::string::npos ? address : result.find("):", address);
-  if (close != std::string::npos)
-  {
-    result.erase(address, close + 1 - address);
-  }
-  const std::string itkPrefix = "ITK ERROR: ";
-  for (std::size_t found = result.find(itkPrefix); found != std::string::npos; found = result.find(itkPrefix))
-  {
-    result.erase(found, itkPrefix.size());
-  }
-  const std::size_t traceback = result.find(" Traceback (most recent call last):");
-  if (!withTraceback && traceback != std::string::npos)
-  {
-    result.erase(traceback);
-  }
-  return result;
-}
-
 constexpr int Failure = 1;
 
 int
 Run(int argc, char ** argv)
 {
   ni2npy::ConversionOptions options;
-  CLI::App                  app{ "Convert an image (NIfTI, Analyze, NRRD, MetaImage, MINC, VTK, .npy and every other "
-                                 "format ITK reads) to a NumPy .npy file.\n"
+  CLI::App                  app{ "Convert an image (NIfTI, Analyze, MGH/MGZ, MINC, PAR/REC, NRRD, MetaImage, .npy and "
+                                 "every other format nibabel or ITK reads) to a NumPy .npy file.\n"
                                  "The array is in nibabel's voxel order: np.load(OUTPUT) equals nibabel.load(INPUT).get_fdata() "
                                  "for NIfTI files; components are a trailing axis.",
                 "ni2npy" };
@@ -110,7 +68,7 @@ Run(int argc, char ** argv)
     {
       return app.exit(error); // --help, --version
     }
-    std::cerr << "ni2npy: usage error: " << OneLine(error.what()) << " (see ni2npy --help)\n";
+    std::cerr << "ni2npy: usage error: " << itk::nibridge::OneLineReason(error.what()) << " (see ni2npy --help)\n";
     return UsageError;
   }
   if (options.output == options.input || (!options.affineOutput.empty() && options.affineOutput == options.input))
@@ -130,13 +88,18 @@ Run(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & error)
   {
-    std::cerr << "ni2npy: error: \"" << options.input << "\": " << OneLine(error.GetDescription(), options.verbose)
+    std::cerr << "ni2npy: error: "
+              << itk::nibridge::NamingTheFile(options.input,
+                                              itk::nibridge::OneLineReason(error.GetDescription(), options.verbose))
               << '\n';
     return Failure;
   }
   catch (const std::exception & error)
   {
-    std::cerr << "ni2npy: error: " << OneLine(error.what(), options.verbose) << '\n';
+    std::cerr << "ni2npy: error: "
+              << itk::nibridge::NamingTheFile(options.input,
+                                              itk::nibridge::OneLineReason(error.what(), options.verbose))
+              << '\n';
     return Failure;
   }
   return 0;

@@ -6,7 +6,7 @@
  *=========================================================================*/
 #include "ni2npyConversion.h"
 
-#include "ni2npyVolumeSource.h"
+#include "ni2npyImageSource.h"
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNpyFormat.h"
 
@@ -45,13 +45,13 @@ struct TargetType
 };
 
 TargetType
-ChooseTarget(const VolumeSource & source, const std::string & dtype)
+ChooseTarget(const ImageSource & source, const std::string & dtype)
 {
   TargetType target;
   if (dtype == "keep")
   {
-    // Stored values as stored; scaled files hold nibabel's float64 values (get_fdata's).
-    target.element = source.scaled ? ElementType::Float64 : source.storedType;
+    // nibabel's values in nibabel's dtype: the stored ones, float64 for scaled NIfTI files.
+    target.element = source.valueType;
     target.complex = source.complex;
     return target;
   }
@@ -206,26 +206,6 @@ ConvertElements(const S * input, T * output, std::size_t count, bool allowLossy)
   return count;
 }
 
-/** nibabel's read scaling, in float64 and in its order: multiply, then add (two roundings, no FMA). */
-template<typename S>
-void
-ScaleElements(const S * input, double * output, std::size_t count, double slope, double intercept)
-{
-  for (std::size_t index = 0; index < count; ++index)
-  {
-    double value = static_cast<double>(input[index]);
-    if (slope != 1.0)
-    {
-      value = value * slope;
-    }
-    if (intercept != 0.0)
-    {
-      value = value + intercept;
-    }
-    output[index] = value;
-  }
-}
-
 template<typename T>
 std::string
 DescribeValue(const void * elements, std::size_t index)
@@ -282,60 +262,43 @@ private:
   std::unique_ptr<char[]> m_Bytes;
 };
 
-/** Converts chunks of interleaved source elements (nibabel's scaling applied) to the target type. */
+/** Converts chunks of interleaved source elements (nibabel's values, as the reader delivers them) to the target type.
+ */
 class ChunkConverter
 {
 public:
-  ChunkConverter(const VolumeSource & source, const TargetType & target, bool allowLossy, std::size_t maximumElements)
+  ChunkConverter(const ImageSource & source, const TargetType & target, bool allowLossy)
       : m_Source(source)
       , m_Target(target)
       , m_AllowLossy(allowLossy)
-      , m_Scaled(source.scaled && target.element != ElementType::Float64 ? maximumElements * sizeof(double) : 0)
   {}
 
   /** Converts `elementCount` elements of `input` into `output` (interleaved as the input). */
   void
-  Convert(const void * input, std::size_t elementCount, char * output, std::uint64_t firstElement)
+  Convert(const void * input, std::size_t elementCount, char * output, std::uint64_t firstElement) const
   {
-    const void * values = input;
-    ElementType  valueType = m_Source.storedType;
-    if (m_Source.scaled)
-    {
-      // Scaled values are float64: straight into the output when that is float64, else via a scratch buffer.
-      auto * scaled = reinterpret_cast<double *>(m_Target.element == ElementType::Float64 ? output : m_Scaled.data());
-      itk::nibridge::Dispatch(valueType, ElementTypes{}, [&](auto stored) {
-        using S = decltype(stored);
-        ScaleElements(static_cast<const S *>(input), scaled, elementCount, m_Source.slope, m_Source.intercept);
-      });
-      if (m_Target.element == ElementType::Float64)
-      {
-        return;
-      }
-      values = scaled;
-      valueType = ElementType::Float64;
-    }
-    itk::nibridge::Dispatch(valueType, ElementTypes{}, [&](auto sourceValue) {
+    itk::nibridge::Dispatch(m_Source.valueType, ElementTypes{}, [&](auto sourceValue) {
       using S = decltype(sourceValue);
       itk::nibridge::Dispatch(m_Target.element, ElementTypes{}, [&](auto targetValue) {
         using T = decltype(targetValue);
         const std::size_t failed =
-          ConvertElements(static_cast<const S *>(values), reinterpret_cast<T *>(output), elementCount, m_AllowLossy);
+          ConvertElements(static_cast<const S *>(input), reinterpret_cast<T *>(output), elementCount, m_AllowLossy);
         if (failed != elementCount)
         {
-          throw Error(m_Source.fileName,
-                      "converting to " + std::string(itk::nibridge::ComponentTypeName(m_Target.element)) +
-                        " would change values (element " + std::to_string(firstElement + failed) + " is " +
-                        DescribeValue<S>(values, failed) + "); choose another --dtype or pass --allow-lossy");
+          itkGenericExceptionMacro(<< '"' << m_Source.fileName << "\": converting to "
+                                   << itk::nibridge::ComponentTypeName(m_Target.element)
+                                   << " would change values (element " << firstElement + failed << " is "
+                                   << DescribeValue<S>(input, failed)
+                                   << "); choose another --dtype or pass --allow-lossy");
         }
       });
     });
   }
 
 private:
-  const VolumeSource & m_Source;
-  TargetType           m_Target;
-  bool                 m_AllowLossy;
-  Buffer               m_Scaled;
+  const ImageSource & m_Source;
+  TargetType          m_Target;
+  bool                m_AllowLossy;
 };
 
 /** Reads a source's chunks on a thread of its own, a few chunks ahead of the consumer, so that
@@ -350,7 +313,7 @@ public:
     std::uint64_t voxelCount = 0;
   };
 
-  ChunkReader(VolumeSource & source, std::uint64_t voxelsPerChunk)
+  ChunkReader(ImageSource & source, std::uint64_t voxelsPerChunk)
       : m_Source(source)
       , m_VoxelsPerChunk(voxelsPerChunk)
       , m_VoxelCount(source.GetNumberOfVoxels())
@@ -441,7 +404,7 @@ private:
     }
   }
 
-  VolumeSource &          m_Source;
+  ImageSource &           m_Source;
   const std::uint64_t     m_VoxelsPerChunk;
   const std::uint64_t     m_VoxelCount;
   Buffer                  m_Buffers[BufferCount];
@@ -458,7 +421,7 @@ private:
 /** Writes the 4x4 RAS+ affine (float64, C order, as nibabel's `img.affine`) to a temporary file,
  * left for the caller to commit once the image itself is in place. */
 std::unique_ptr<itk::nibridge::AtomicFileWriter>
-WriteAffine(const VolumeSource & source, const ConversionOptions & options)
+WriteAffine(const ImageSource & source, const ConversionOptions & options)
 {
   auto              file = std::make_unique<itk::nibridge::AtomicFileWriter>(options.affineOutput);
   const std::string header =
@@ -481,8 +444,8 @@ Convert(const ConversionOptions & options)
   RefuseExistingOutput(options.output, options.force);
   RefuseExistingOutput(options.affineOutput, options.force);
 
-  std::unique_ptr<VolumeSource> source = OpenVolume(options.input, options.dtype == "float64");
-  const TargetType              target = ChooseTarget(*source, options.dtype);
+  const auto       source = std::make_unique<ImageSource>(options.input, options.dtype == "float64");
+  const TargetType target = ChooseTarget(*source, options.dtype);
   if (!options.affineOutput.empty() && !source->hasAffine)
   {
     throw Error(options.input,
@@ -502,10 +465,10 @@ Convert(const ConversionOptions & options)
 
   if (options.verbose)
   {
-    std::cerr << "ni2npy: " << options.input << " read by " << source->readerName << "; stored "
-              << (source->complex ? "complex " : "") << itk::nibridge::ComponentTypeName(source->storedType)
-              << (source->scaled ? " (scaled)" : "") << " -> " << (target.complex ? "complex " : "")
-              << itk::nibridge::ComponentTypeName(target.element) << '\n';
+    std::cerr << "ni2npy: " << options.input << " read by " << source->readerName << "; values "
+              << (source->complex ? "complex " : "") << itk::nibridge::ComponentTypeName(source->valueType)
+              << (source->scaled ? " (not the stored ones: scaled or widened)" : "") << " -> "
+              << (target.complex ? "complex " : "") << itk::nibridge::ComponentTypeName(target.element) << '\n';
   }
 
   itk::nibridge::AtomicFileWriter file(options.output);
@@ -513,15 +476,18 @@ Convert(const ConversionOptions & options)
     itk::nibridge::NpyDescrFor(*itk::nibridge::IOComponentOf(target.element), target.complex), true, shape);
   file.Write(header.data(), header.size());
 
-  // Chunks of about 1 MiB of output stay in cache between conversion and writing.
-  const std::uint64_t voxelsPerChunk =
+  // Chunks of about 1 MiB of output stay in cache between conversion and writing; whole slabs of the last axis, as
+  // the readers read regions.
+  const std::uint64_t slab = source->GetVoxelsPerSlab();
+  const std::uint64_t outputVoxels =
     std::max<std::uint64_t>(1, OutputChunkBytes / (static_cast<std::uint64_t>(elementsPerVoxel) * targetSize));
+  const std::uint64_t voxelsPerChunk = std::max<std::uint64_t>(1, outputVoxels / slab) * slab;
   const std::size_t maximumElements = static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * elementsPerVoxel;
-  ChunkConverter    converter(*source, target, options.allowLossy, maximumElements);
-  Buffer            converted(maximumElements * targetSize);
-  Buffer            plane(planar ? static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * targetSize : 0);
-  ChunkReader       reader(*source, voxelsPerChunk);
-  ChunkReader::Chunk chunk;
+  const ChunkConverter converter(*source, target, options.allowLossy);
+  Buffer               converted(maximumElements * targetSize);
+  Buffer               plane(planar ? static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * targetSize : 0);
+  ChunkReader          reader(*source, voxelsPerChunk);
+  ChunkReader::Chunk   chunk;
   while (reader.Next(chunk))
   {
     const std::size_t elementCount = static_cast<std::size_t>(chunk.voxelCount) * elementsPerVoxel;

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -157,6 +158,43 @@ IsFloatingPoint(ComponentType type);
 /** Whether the type is Complex64 or Complex128. */
 NiBridgeCore_EXPORT bool
 IsComplex(ComponentType type);
+
+/** NumPy's kind character of the type: 'b', 'i', 'u', 'f' or 'c'. */
+NiBridgeCore_EXPORT char
+NumPyKind(ComponentType type);
+
+/** The type of NumPy kind `kind` ('b', 'i', 'u', 'f', 'c') and item size `size`; nullopt for the others. */
+NiBridgeCore_EXPORT std::optional<ComponentType>
+                    ComponentTypeFromNumPyKind(char kind, std::size_t size);
+
+/** NumPy's dtype string (`dtype.str`) of the type in the given byte order: "<i2", ">f8", "|u1", "|b1". */
+NiBridgeCore_EXPORT std::string
+                    NumPyDTypeString(ComponentType type, bool bigEndian);
+
+/** What a NIfTI datatype code holds (nibabel's data_type_codes): the component type, and 3 or 4 channels
+ * for RGB24 / RGBA32, else 1. */
+struct NiftiDataType
+{
+  ComponentType component;
+  unsigned int  channels;
+};
+
+/** The NIfTI datatype of a code; nullopt for codes nibabel cannot hold in an ITK pixel (binary, float128,
+ * complex256) and unknown ones. */
+NiBridgeCore_EXPORT std::optional<NiftiDataType>
+                    NiftiDataTypeFromCode(int code);
+
+/** The NIfTI datatype code of a component type with 1 channel, or of uint8 with 3 (RGB24) or 4 (RGBA32). */
+NiBridgeCore_EXPORT std::optional<int>
+                    NiftiDataTypeCode(ComponentType type, unsigned int channels = 1);
+
+/** The component type of an MGH type code (uint8, int32, float32, int16, uint16); nullopt for others. */
+NiBridgeCore_EXPORT std::optional<ComponentType>
+                    ComponentTypeFromMGHType(int code);
+
+/** The MGH type code of a component type, if MGH stores it. */
+NiBridgeCore_EXPORT std::optional<int>
+                    MGHTypeCode(ComponentType type);
 
 } // namespace nibridge
 } // namespace itk

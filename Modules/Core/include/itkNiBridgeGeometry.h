@@ -89,18 +89,20 @@ NiBridgeCore_EXPORT void
 ValidateRASAffine(const AffineMatrix & affine, const std::string & what = "affine");
 
 /** \class NiftiAffineFields
- * \brief The NIfTI-1 header fields that decide the affine, exactly as stored (native byte order).
+ * \brief The NIfTI-1 or NIfTI-2 header fields that decide the affine, exactly as stored (native byte order; NIfTI-1's
+ * float32 fields widened to double, exactly).
  * \ingroup NiBridgeCore
  */
 struct NiBridgeCore_EXPORT NiftiAffineFields
 {
+  bool                        singlePrecision = true; // NIfTI-1 (float32 fields) or NIfTI-2 (float64)
   std::array<std::int64_t, 8> dim{};
-  std::array<float, 8>        pixdim{};
+  std::array<double, 8>       pixdim{};
   int                         qformCode = 0;
   int                         sformCode = 0;
-  float                       quaternB = 0, quaternC = 0, quaternD = 0;
-  float                       qoffsetX = 0, qoffsetY = 0, qoffsetZ = 0;
-  std::array<float, 4>        srowX{}, srowY{}, srowZ{};
+  double                      quaternB = 0, quaternC = 0, quaternD = 0;
+  double                      qoffsetX = 0, qoffsetY = 0, qoffsetZ = 0;
+  std::array<double, 4>       srowX{}, srowY{}, srowZ{};
 };
 
 /** The affine nibabel's `img.affine` gives for a NIfTI header, bit for bit: the sform if

@@ -59,6 +59,9 @@ public:
   itkNewMacro(Self);
   itkOverrideGetNameOfClassMacro(NumPyImageIO);
 
+  static constexpr const char * FactoryName = "NumPyImageIOFactory";
+  static constexpr const char * FactoryDescription = "NumPy .npy ImageIO, native (NiBridge)";
+
   /** The dictionary key holding the dtype string of the file read ("bool" for bool files). */
   static constexpr const char * DTypeMetaDataKey = "NumPyDType";
   /** The dictionary key holding "1" if the file read was in Fortran order, "0" if in C order. */

@@ -9,52 +9,18 @@
 
 #include "NiBridgeCoreExport.h"
 
-#include "itkImageIOBase.h"
-#include "itkNiBridgeMacro.h"
-#include "itkObjectFactoryBase.h"
+#include "itkNiBridgeImageIOFactory.h"
+#include "itkNumPyImageIO.h"
 
 namespace itk
 {
-/** \class NumPyImageIOFactory
- * \brief Creates NumPyImageIO objects, so that itk::ImageFileReader and itk::ImageFileWriter handle `.npy` files.
- *
- * Register it once with RegisterOneFactory() (or through NumPyImageIOFactoryRegister__Private(), which ITK's
- * factory registration calls for the FACTORY_NAMES of itk-module.cmake).
+/** The factory of NumPyImageIO, so that itk::ImageFileReader and itk::ImageFileWriter handle `.npy` files: register
+ * it with NumPyImageIOFactory::RegisterOneFactory(), with NumPyImageIOFactoryRegister__Private() (which ITK's factory
+ * registration calls for the FACTORY_NAMES of itk-module.cmake), or with all of NiBridge's readers through
+ * itk::nibridge::RegisterImageIOFactories().
  * \ingroup NiBridgeCore
  */
-class NiBridgeCore_EXPORT NumPyImageIOFactory : public ObjectFactoryBase
-{
-public:
-  ITK_DISALLOW_COPY_AND_MOVE(NumPyImageIOFactory);
-
-  using Self = NumPyImageIOFactory;
-  using Superclass = ObjectFactoryBase;
-  using Pointer = SmartPointer<Self>;
-  using ConstPointer = SmartPointer<const Self>;
-
-  /** The ITK version this factory was built against. */
-  const char *
-  GetITKSourceVersion() const override;
-
-  /** A one-line description of what the factory creates. */
-  const char *
-  GetDescription() const override;
-
-  itkFactorylessNewMacro(Self);
-  itkOverrideGetNameOfClassMacro(NumPyImageIOFactory);
-
-  /** Registers one NumPyImageIOFactory with ITK's object factories. */
-  static void
-  RegisterOneFactory()
-  {
-    auto factory = NumPyImageIOFactory::New();
-    ObjectFactoryBase::RegisterFactoryInternal(factory);
-  }
-
-protected:
-  NumPyImageIOFactory();
-  ~NumPyImageIOFactory() override;
-};
+using NumPyImageIOFactory = NiBridgeImageIOFactory<NumPyImageIO>;
 
 /** Registers the factory once per process, however often it is called; ITK's generated factory registration
  * calls it by this name. */

@@ -21,25 +21,34 @@ struct ComponentTypeInfo
 {
   const char *                   name;
   std::size_t                    size;
+  char                           numpyKind;
   std::optional<IOComponentEnum> ioComponent;
+  int                            niftiDataType; // 0: none
+  int                            mghType;       // -1: none
 };
 
-// In the order of ComponentType.
+// The one table: NumPy's name, size and kind, ITK's IO component (of the parts, for complex), NIfTI's datatype
+// code (nibabel's data_type_codes) and MGH's type code (nibabel's MGH data_type_codes). In the order of
+// ComponentType.
 constexpr std::array<ComponentTypeInfo, 13> ComponentTypeTable = { {
-  { "bool", sizeof(bool), std::nullopt },
-  { "int8", 1, IOComponentEnum::CHAR },
-  { "uint8", 1, IOComponentEnum::UCHAR },
-  { "int16", 2, IOComponentEnum::SHORT },
-  { "uint16", 2, IOComponentEnum::USHORT },
-  { "int32", 4, IOComponentEnum::INT },
-  { "uint32", 4, IOComponentEnum::UINT },
-  { "int64", 8, IOComponentEnum::LONGLONG },
-  { "uint64", 8, IOComponentEnum::ULONGLONG },
-  { "float32", 4, IOComponentEnum::FLOAT },
-  { "float64", 8, IOComponentEnum::DOUBLE },
-  { "complex64", 8, IOComponentEnum::FLOAT },
-  { "complex128", 16, IOComponentEnum::DOUBLE },
+  { "bool", sizeof(bool), 'b', std::nullopt, 0, -1 },
+  { "int8", 1, 'i', IOComponentEnum::CHAR, 256, -1 },
+  { "uint8", 1, 'u', IOComponentEnum::UCHAR, 2, 0 },
+  { "int16", 2, 'i', IOComponentEnum::SHORT, 4, 4 },
+  { "uint16", 2, 'u', IOComponentEnum::USHORT, 512, 10 },
+  { "int32", 4, 'i', IOComponentEnum::INT, 8, 1 },
+  { "uint32", 4, 'u', IOComponentEnum::UINT, 768, -1 },
+  { "int64", 8, 'i', IOComponentEnum::LONGLONG, 1024, -1 },
+  { "uint64", 8, 'u', IOComponentEnum::ULONGLONG, 1280, -1 },
+  { "float32", 4, 'f', IOComponentEnum::FLOAT, 16, 3 },
+  { "float64", 8, 'f', IOComponentEnum::DOUBLE, 64, -1 },
+  { "complex64", 8, 'c', IOComponentEnum::FLOAT, 32, -1 },
+  { "complex128", 16, 'c', IOComponentEnum::DOUBLE, 1792, -1 },
 } };
+
+// NIfTI's colour datatypes: uint8 channels.
+constexpr int NiftiRGB24 = 128;
+constexpr int NiftiRGBA32 = 2304;
 
 const ComponentTypeInfo &
 InfoOf(ComponentType type)
@@ -164,6 +173,81 @@ bool
 IsComplex(ComponentType type)
 {
   return type == ComponentType::Complex64 || type == ComponentType::Complex128;
+}
+
+char
+NumPyKind(ComponentType type)
+{
+  return InfoOf(type).numpyKind;
+}
+
+std::optional<ComponentType>
+ComponentTypeFromNumPyKind(char kind, std::size_t size)
+{
+  for (std::size_t index = 0; index < ComponentTypeTable.size(); ++index)
+  {
+    if (ComponentTypeTable[index].numpyKind == kind && ComponentTypeTable[index].size == size)
+    {
+      return static_cast<ComponentType>(index);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string
+NumPyDTypeString(ComponentType type, bool bigEndian)
+{
+  const auto & info = InfoOf(type);
+  const char   order = (info.size == 1 && info.numpyKind != 'c') ? '|' : (bigEndian ? '>' : '<');
+  return std::string(1, order) + info.numpyKind + std::to_string(info.size);
+}
+
+std::optional<NiftiDataType>
+NiftiDataTypeFromCode(int code)
+{
+  if (code == NiftiRGB24 || code == NiftiRGBA32)
+  {
+    return NiftiDataType{ ComponentType::UInt8, code == NiftiRGB24 ? 3u : 4u };
+  }
+  for (std::size_t index = 0; index < ComponentTypeTable.size(); ++index)
+  {
+    if (ComponentTypeTable[index].niftiDataType == code && code != 0)
+    {
+      return NiftiDataType{ static_cast<ComponentType>(index), 1 };
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int>
+NiftiDataTypeCode(ComponentType type, unsigned int channels)
+{
+  if (channels == 3 || channels == 4)
+  {
+    return type == ComponentType::UInt8 ? std::optional<int>(channels == 3 ? NiftiRGB24 : NiftiRGBA32) : std::nullopt;
+  }
+  const int code = InfoOf(type).niftiDataType;
+  return channels == 1 && code != 0 ? std::optional<int>(code) : std::nullopt;
+}
+
+std::optional<ComponentType>
+ComponentTypeFromMGHType(int code)
+{
+  for (std::size_t index = 0; index < ComponentTypeTable.size(); ++index)
+  {
+    if (ComponentTypeTable[index].mghType == code && code >= 0)
+    {
+      return static_cast<ComponentType>(index);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int>
+MGHTypeCode(ComponentType type)
+{
+  const int code = InfoOf(type).mghType;
+  return code >= 0 ? std::optional<int>(code) : std::nullopt;
 }
 
 } // namespace nibridge

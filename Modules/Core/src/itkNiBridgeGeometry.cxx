@@ -315,30 +315,29 @@ NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string
   affine[3][3] = 1.0;
   if (fields.sformCode != 0)
   {
-    const std::array<float, 4> * rows[3] = { &fields.srowX, &fields.srowY, &fields.srowZ };
+    const std::array<double, 4> * rows[3] = { &fields.srowX, &fields.srowY, &fields.srowZ };
     for (unsigned int row = 0; row < 3; ++row)
     {
-      for (unsigned int column = 0; column < 4; ++column)
-      {
-        affine[row][column] = static_cast<double>((*rows[row])[column]);
-      }
+      std::copy((*rows[row]).begin(), (*rows[row]).end(), affine[row].begin());
     }
     return affine;
   }
 
   // nibabel fixes these on load: pixdim[1..3] made positive, zeros made 1.
-  auto fixedZoom = [&fields](unsigned int axis) -> float {
-    const float zoom = std::abs(fields.pixdim[axis]);
-    return zoom == 0.0f ? 1.0f : zoom;
+  auto fixedZoom = [&fields](unsigned int axis) -> double {
+    const double zoom = std::abs(fields.pixdim[axis]);
+    return zoom == 0.0 ? 1.0 : zoom;
   };
 
   if (fields.qformCode != 0)
   {
-    // nibabel completes the quaternion in numpy's longdouble (80-bit on x86-64): so do we, step for step.
+    // nibabel completes the quaternion in numpy's longdouble (80-bit on x86-64): so do we, step for step. Its
+    // threshold for w = 0 is 3 eps of the header's float type.
     using Wide = long double;
     const Wide b = fields.quaternB, c = fields.quaternC, d = fields.quaternD;
     const Wide w2 = 1.0L - (b * b + c * c + d * d);
-    const Wide threshold = 3.0L * static_cast<Wide>(std::numeric_limits<float>::epsilon());
+    const Wide threshold = 3.0L * static_cast<Wide>(fields.singlePrecision ? std::numeric_limits<float>::epsilon()
+                                                                           : std::numeric_limits<double>::epsilon());
     Wide       w = 0.0L;
     if (std::abs(w2) < threshold)
     {
@@ -373,8 +372,8 @@ NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string
         }
       }
     }
-    const float qfac = (fields.pixdim[0] == -1.0f) ? -1.0f : 1.0f;
-    const float zooms[3] = { fixedZoom(1), fixedZoom(2), fixedZoom(3) * qfac };
+    const double qfac = (fields.pixdim[0] == -1.0) ? -1.0 : 1.0;
+    const double zooms[3] = { fixedZoom(1), fixedZoom(2), fixedZoom(3) * qfac };
     for (unsigned int row = 0; row < 3; ++row)
     {
       for (unsigned int column = 0; column < 3; ++column)
@@ -382,9 +381,9 @@ NiBabelAffineFromNiftiFields(const NiftiAffineFields & fields, const std::string
         affine[row][column] = static_cast<double>(rotation[row][column] * static_cast<Wide>(zooms[column]));
       }
     }
-    affine[0][3] = static_cast<double>(fields.qoffsetX);
-    affine[1][3] = static_cast<double>(fields.qoffsetY);
-    affine[2][3] = static_cast<double>(fields.qoffsetZ);
+    affine[0][3] = fields.qoffsetX;
+    affine[1][3] = fields.qoffsetY;
+    affine[2][3] = fields.qoffsetZ;
     return affine;
   }
 

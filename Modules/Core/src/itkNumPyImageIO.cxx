@@ -7,6 +7,7 @@
 #include "itkNumPyImageIO.h"
 
 #include "itkNiBridgeAtomicFileWriter.h"
+#include "itkNiBridgeRegionRuns.h"
 
 #include "itkByteSwapper.h"
 #include "itkMetaDataObject.h"
@@ -374,57 +375,6 @@ ConvertScalars(const char * disk, char * memory, std::size_t count, const ReadLa
   }
 }
 
-/** Calls `visit(firstFilePixel, firstBufferPixel, pixelCount)` for each run of `regionSize` pixels that is contiguous
- * in a file (and buffer) of `dimensions`, axis 0 fastest. Leading axes the region spans fully merge into one run. */
-template<typename TVisitor>
-void
-ForEachContiguousRun(const std::vector<std::uint64_t> & dimensions,
-                     const std::vector<std::uint64_t> & regionIndex,
-                     const std::vector<std::uint64_t> & regionSize,
-                     TVisitor &&                        visit)
-{
-  const std::size_t numberOfDimensions = dimensions.size();
-  std::uint64_t     runLength = 1;
-  std::size_t       firstOuterAxis = 0;
-  do
-  {
-    runLength *= regionSize[firstOuterAxis];
-    ++firstOuterAxis;
-  } while (firstOuterAxis < numberOfDimensions && regionSize[firstOuterAxis - 1] == dimensions[firstOuterAxis - 1]);
-
-  std::vector<std::uint64_t> stride(numberOfDimensions, 1);
-  for (std::size_t axis = 1; axis < numberOfDimensions; ++axis)
-  {
-    stride[axis] = stride[axis - 1] * dimensions[axis - 1];
-  }
-  std::vector<std::uint64_t> position(numberOfDimensions, 0); // within the region, outer axes only
-  std::uint64_t              bufferPixel = 0;
-  while (true)
-  {
-    std::uint64_t filePixel = 0;
-    for (std::size_t axis = 0; axis < numberOfDimensions; ++axis)
-    {
-      filePixel += (regionIndex[axis] + position[axis]) * stride[axis];
-    }
-    visit(filePixel, bufferPixel, runLength);
-    bufferPixel += runLength;
-
-    std::size_t axis = firstOuterAxis;
-    for (; axis < numberOfDimensions; ++axis)
-    {
-      if (++position[axis] < regionSize[axis])
-      {
-        break;
-      }
-      position[axis] = 0;
-    }
-    if (axis == numberOfDimensions)
-    {
-      return;
-    }
-  }
-}
-
 // ----------------------------------------------------------------------------------------------------------------
 // Writing
 
@@ -617,7 +567,7 @@ NumPyImageIO::Read(void * buffer)
   {
     const std::uint64_t planeOffset =
       m_NpyHeader.dataOffset + std::uint64_t{ plane } * layout.pixelsPerPlane * diskPixelBytes;
-    ForEachContiguousRun(
+    nibridge::ForEachContiguousRun(
       layout.dimensions,
       regionIndex,
       regionSize,

@@ -6,33 +6,10 @@
  *=========================================================================*/
 #include "itkNumPyImageIOFactory.h"
 
-#include "itkNumPyImageIO.h"
-#include "itkVersion.h"
-
 #include <mutex>
 
 namespace itk
 {
-NumPyImageIOFactory::NumPyImageIOFactory()
-{
-  this->RegisterOverride(
-    "itkImageIOBase", "itkNumPyImageIO", "NumPy .npy Image IO", true, CreateObjectFunction<NumPyImageIO>::New());
-}
-
-NumPyImageIOFactory::~NumPyImageIOFactory() = default;
-
-const char *
-NumPyImageIOFactory::GetITKSourceVersion() const
-{
-  return ITK_SOURCE_VERSION;
-}
-
-const char *
-NumPyImageIOFactory::GetDescription() const
-{
-  return "NumPy .npy ImageIO Factory, allows the loading of NumPy .npy files into ITK";
-}
-
 void
 NumPyImageIOFactoryRegister__Private()
 {

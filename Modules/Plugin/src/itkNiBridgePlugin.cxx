@@ -17,24 +17,26 @@
 // checking is on). itkLoad must return a factory: ITK dereferences the pointer without checking it.
 //
 // What that means here:
-// - ImageIOFactory asks the ImageIOs in factory order and takes the first whose CanReadFile() says yes. The
-//   factory itkLoad returns (NumPyImageIO) sits at the back: .npy is read by nothing else.
-// - NiBabelImageIO must come first, or ITK's MINCImageIO takes .mnc files and mirrors x and y (it never
-//   converts MINC's RAS to LPS). So itkLoad also registers NiBabelImageIOFactory at the front of the list,
-//   as its RegisterOneFactory() does in NiBridge's own programs; NiBabelImageIO::CanReadFile() claims only
-//   what ITK 5.2 cannot read or reads wrong, so NIfTI-1, Analyze, NRRD, MetaImage, ... stay with ITK.
+// - ImageIOFactory asks the ImageIOs in factory order and takes the first whose CanReadFile() says yes. itkLoad
+//   registers NiBridge's factories in front of the application's, in the order of NiBridge's one list
+//   (itk::nibridge::ImageIOList, registration kind Plugin): the native MGH reader, NumPyImageIO and NiBabelImageIO.
+//   NiBabelImageIO must come first, or ITK's MINCImageIO takes .mnc files and mirrors x and y (it never converts
+//   MINC's RAS to LPS). NIfTI-1 and Analyze files stay with ITK's NiftiImageIO, so that results in elastix or
+//   plastimatch never change silently: NiBabelImageIO leaves them alone, and NiBridge's native NIfTI reader is left
+//   out, unless the user opts in with NIBRIDGE_PLUGIN_NIFTI=nibabel (then both take NIfTI in nibabel's way).
 // - Loading never fails because of Python. This library does not link Python: NiBabelImageIO (which links
 //   libpython) is in a module beside it (nibabel/ under the plugin's directory, which ITK does not search),
-//   loaded by itkLoad; if that fails (libpython gone, ...) the plugin says why on stderr and keeps .npy. Nor
-//   does loading start Python: the factories only construct ImageIOs, whose constructors and CanReadFile()
-//   do not touch it. The interpreter starts on the first read of a nibabel file; a broken Python then fails
-//   that read with an itk::ExceptionObject, and every other format keeps working.
+//   loaded by itkLoad; if that fails (libpython gone, ...) the plugin says why on stderr and keeps the native
+//   readers. Nor does loading start Python: the factories only construct ImageIOs, whose constructors and
+//   CanReadFile() do not touch it. The interpreter starts on the first read of a nibabel file; a broken Python then
+//   fails that read with an itk::ExceptionObject, and every other format keeps working.
+// - ITK may call itkLoad again (after a ReHash()); the factories are registered again only if missing.
 // - Only itkLoad is exported (hidden visibility; static libraries linked in stay private), and the library
 //   is never unloaded (-z nodelete): ITK dlclose()s plugins while the process exits, and an embedded Python
 //   must not lose its code under it.
 
+#include "itkNiBridgeImageIOList.h"
 #include "itkNiBridgeMacro.h"
-#include "itkNumPyImageIO.h"
 #include "itkObjectFactoryBase.h"
 #include "itkVersion.h"
 
@@ -49,23 +51,23 @@ namespace itk
 {
 namespace
 {
-/** \class NiBridgeImageIOFactory
- * \brief The factory the plugin hands to ITK, which registers it after the application's own ImageIO factories:
- * NumPyImageIO (.npy). NiBabelImageIO comes from NiBabelImageIOFactory, registered at the front by itkLoad.
+/** \class NiBridgePluginFactory
+ * \brief The factory itkLoad hands to ITK, which registers it after the application's own: it overrides nothing (the
+ * plugin registered NiBridge's ImageIO factories in front already) and names the plugin among ITK's factories.
  * \ingroup NiBridgePlugin
  */
-class NiBridgeImageIOFactory : public ObjectFactoryBase
+class NiBridgePluginFactory : public ObjectFactoryBase
 {
 public:
-  ITK_DISALLOW_COPY_AND_MOVE(NiBridgeImageIOFactory);
+  ITK_DISALLOW_COPY_AND_MOVE(NiBridgePluginFactory);
 
-  using Self = NiBridgeImageIOFactory;
+  using Self = NiBridgePluginFactory;
   using Superclass = ObjectFactoryBase;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
 
   itkFactorylessNewMacro(Self);
-  itkOverrideGetNameOfClassMacro(NiBridgeImageIOFactory);
+  itkOverrideGetNameOfClassMacro(NiBridgePluginFactory);
 
   /** The ITK version the plugin was built against, compared by ITK with the application's. */
   const char *
@@ -74,33 +76,26 @@ public:
     return ITK_SOURCE_VERSION;
   }
 
-  /** A one-line description of what the factory creates. */
+  /** A one-line description of the plugin. */
   const char *
   GetDescription() const override
   {
-    return "NiBridge plugin: NumPy .npy files";
+    return "NiBridge plugin: nibabel's formats and .npy (its ImageIO factories are registered in front)";
   }
 
 protected:
-  NiBridgeImageIOFactory()
-  {
-    this->RegisterOverride("itkImageIOBase",
-                           "itkNumPyImageIO",
-                           "NumPy .npy Image IO (NiBridge plugin)",
-                           true,
-                           CreateObjectFunction<NumPyImageIO>::New());
-  }
-  ~NiBridgeImageIOFactory() override = default;
+  NiBridgePluginFactory() = default;
+  ~NiBridgePluginFactory() override = default;
 };
 
 #ifdef NIBRIDGE_PLUGIN_NIBABEL_MODULE
-/** The function of the nibabel module that registers NiBabelImageIOFactory at the front of ITK's list. */
-using RegisterNiBabelFormatsFunction = void (*)();
+/** The function of the nibabel module that hands over NiBabelImageIO, set for the plugin. */
+using NiBabelImageIOsFunction = void (*)(bool, std::vector<nibridge::ProvidedImageIO> *);
 
-/** Loads the nibabel module (NIBRIDGE_PLUGIN_NIBABEL_MODULE, relative to this library's directory) and lets it
- * register NiBabelImageIOFactory. Any failure is reported on stderr and costs only the nibabel formats. */
+/** Loads the nibabel module (NIBRIDGE_PLUGIN_NIBABEL_MODULE, relative to this library's directory) and provides its
+ * NiBabelImageIO to the list. Any failure is reported on stderr and costs only the formats nibabel reads. */
 void
-LoadNiBabelFormats()
+ProvideNiBabelFormats()
 {
   const auto fail = [](const std::string & reason) {
     std::cerr << "NiBridge plugin: the formats read through nibabel are not available: " << reason << std::endl;
@@ -123,14 +118,15 @@ LoadNiBabelFormats()
     fail(reason != nullptr ? reason : modulePath + " cannot be loaded");
     return;
   }
-  const auto registerNiBabelFormats =
-    reinterpret_cast<RegisterNiBabelFormatsFunction>(dlsym(module, "nibridgePluginRegisterNiBabelFormats"));
-  if (registerNiBabelFormats == nullptr)
+  const auto imageIOs = reinterpret_cast<NiBabelImageIOsFunction>(dlsym(module, "nibridgePluginNiBabelImageIOs"));
+  if (imageIOs == nullptr)
   {
-    fail(modulePath + " has no nibridgePluginRegisterNiBabelFormats");
+    fail(modulePath + " has no nibridgePluginNiBabelImageIOs");
     return;
   }
-  registerNiBabelFormats();
+  std::vector<nibridge::ProvidedImageIO> provided;
+  imageIOs(!nibridge::ImageIOList::PluginTakesNIfTI(), &provided);
+  nibridge::ImageIOList::Provide(nibridge::ImageIOProvider::PythonBridge, std::move(provided));
 }
 #endif
 
@@ -140,15 +136,25 @@ LoadNiBabelFormats()
 /** What ITK's loader expects itkLoad to return (its ITK_LOAD_FUNCTION type). */
 using ObjectFactoryPointer = itk::ObjectFactoryBase *;
 
-/** The entry point ITK's LoadDynamicFactories() looks up. Has NiBabelImageIOFactory registered at the front and
- * returns the plugin's one NiBridgeImageIOFactory (ITK registers it at the back and takes its own reference). */
+/** The entry point ITK's LoadDynamicFactories() looks up. Registers NiBridge's ImageIO factories in front of the
+ * application's (ImageIOList::RegisterFactories for the plugin) and returns the plugin's one NiBridgePluginFactory (ITK
+ * registers it at the back and takes its own reference). Never throws: ITK would not catch the exception. */
 extern "C" ITK_ABI_EXPORT ObjectFactoryPointer
 itkLoad()
 {
+  try
+  {
 #ifdef NIBRIDGE_PLUGIN_NIBABEL_MODULE
-  itk::LoadNiBabelFormats();
+    static const bool provided = (itk::ProvideNiBabelFormats(), true);
+    static_cast<void>(provided);
 #endif
+    itk::nibridge::ImageIOList::RegisterFactories(itk::nibridge::ImageIORegistration::Plugin);
+  }
+  catch (const std::exception & error)
+  {
+    std::cerr << "NiBridge plugin: its readers are not available: " << error.what() << std::endl;
+  }
   // Held for the life of the process: ITK may register it again after a ReHash().
-  static const itk::NiBridgeImageIOFactory::Pointer factory = itk::NiBridgeImageIOFactory::New();
+  static const itk::NiBridgePluginFactory::Pointer factory = itk::NiBridgePluginFactory::New();
   return factory.GetPointer();
 }

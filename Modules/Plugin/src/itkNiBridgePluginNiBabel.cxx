@@ -10,30 +10,15 @@
 // that cannot be loaded costs the nibabel formats, never the plugin. Loading it does not start Python.
 
 #include "itkNiBabelImageIOFactory.h"
+#include "itkNiBridgeImageIOList.h"
 
-#include <algorithm>
-#include <cstring>
-#include <iostream>
-
-/** Registers a NiBabelImageIOFactory at the front of ITK's list (its RegisterOneFactory()), unless one is
- * registered already: by the application itself, or before ITK's ReHash() loaded the plugins again. Never
- * throws: ITK, which is calling the plugin's itkLoad, would not catch the exception. */
+/** Hands NiBabelImageIO to the plugin, for its ImageIOList: its IOs leave NIfTI-1 and Analyze files to ITK's
+ * NiftiImageIO when `leavesNIfTIToITK` (the plugin's default). Never throws. */
 extern "C" ITK_ABI_EXPORT void
-nibridgePluginRegisterNiBabelFormats()
+nibridgePluginNiBabelImageIOs(bool leavesNIfTIToITK, std::vector<itk::nibridge::ProvidedImageIO> * imageIOs)
 {
-  try
-  {
-    const auto registered = itk::ObjectFactoryBase::GetRegisteredFactories();
-    const bool present = std::any_of(registered.cbegin(), registered.cend(), [](itk::ObjectFactoryBase * factory) {
-      return std::strcmp(factory->GetNameOfClass(), "NiBabelImageIOFactory") == 0;
-    });
-    if (!present)
-    {
-      itk::NiBabelImageIOFactory::RegisterOneFactory();
-    }
-  }
-  catch (const std::exception & error)
-  {
-    std::cerr << "NiBridge plugin: the formats read through nibabel are not available: " << error.what() << std::endl;
-  }
+  itk::NiBabelImageIO::SetDefaultLeavesNIfTIToITK(leavesNIfTIToITK);
+  *imageIOs = { { "NiBabelImageIO",
+                  [] { return itk::ImageIOBase::Pointer(itk::NiBabelImageIO::New()); },
+                  [] { return itk::ObjectFactoryBase::Pointer(itk::NiBabelImageIOFactory::New()); } } };
 }

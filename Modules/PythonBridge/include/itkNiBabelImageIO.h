@@ -9,8 +9,7 @@
 
 #include "NiBridgePythonExport.h"
 
-#include "itkImageIOBase.h"
-#include "itkNiBridgeMacro.h"
+#include "itkNiBridgeImageIOBase.h"
 
 #include <memory>
 #include <string>
@@ -31,44 +30,23 @@ namespace itk
  * AFNI BRIK/HEAD (.BRIK.gz too), CIFTI-2 (as an N-D image without geometry; its axes in the metadata), ECAT
  * (.v, through nibabel.ecat.load since nibabel.load does not dispatch it).
  *
- * Factory priority (CanReadFile). The factory is registered in front of ITK's own, but CanReadFile claims only
- * what ITK 5.2 cannot read or reads wrong: .mgh/.mgz, .mnc (ITK's MINCImageIO takes MINC's RAS world
- * coordinates as LPS: x and y mirrored), .PAR/.REC, AFNI .HEAD/.BRIK(.gz), ECAT .v, and .nii/.nii.gz/.hdr files
- * whose header is NIfTI-2 (CIFTI-2 included). NIfTI-1 and Analyze stay with ITK's NiftiImageIO; set this IO on
- * a reader explicitly (ImageFileReader::SetImageIO) to read them through nibabel. CanReadFile looks at the
- * name and at most the first bytes (gzip decompressed for .mgz/.nii.gz), never starts Python and never throws.
+ * Files (CanReadFile): every format nibabel reads: NIfTI-1/-2 and Analyze (also .bz2/.zst-compressed), CIFTI-2,
+ * MGH/MGZ, MINC1/2 (.mnc), PAR/REC, AFNI HEAD/BRIK(.gz), ECAT (.v). In NiBridge's priority list
+ * (itk::nibridge::ImageIOList) the native readers come first, so this IO gets the NIfTI and MGH files they leave to
+ * nibabel. With LeavesNIfTIToITK on (the plugin's default, so that results in existing ITK applications do not
+ * change), NIfTI-1 and Analyze files are left to ITK's own NiftiImageIO. CanReadFile looks at the name and at most
+ * the first bytes (gzip decompressed for .mgz/.nii.gz), never starts Python and never throws.
  *
- * Axes: nibabel's array axes (i, j, k, ...) are ITK's index axes, i fastest; no transposes.
- *
- * Geometry: nibabel's img.affine (RAS+) is the truth, converted by itk::nibridge::GeometryFromRASAffine:
- * LPS origin, spacing and direction of the first three axes. Axes beyond the third keep the header's zooms as
- * spacing (4D: the TR, in the header's time units; 1 where the header has none or a non-positive one). A 2D
- * image whose affine leaves the x-y plane (and a 1D image) is read as 3D with size 1 on the missing axes.
- * CIFTI-2 files have no affine: identity geometry.
- *
- * Values: by default exactly numpy.asarray(img.dataobj): nibabel's scaled values in nibabel's dtype.
- * ReadRawValues gives the stored values (dataobj.get_unscaled()); ReadAsFloat64 gives exactly img.get_fdata().
- * Pixels: bool -> UCHAR, float16 -> FLOAT (exact), complex64/128 -> COMPLEX of FLOAT/DOUBLE, nibabel's RGB24
- * and RGBA32 -> RGB/RGBA of UCHAR; native byte order. float128/complex256 are refused unless ReadAsFloat64.
+ * Values, axes, geometry and metadata: NiBridgeImageIOBase (the same as the native readers'). In addition,
+ * "NiBabel_MINC_Dimensions" (MINC's dimension names, in array order), "NiBabel_CIFTI2_Axis<i>" (one line per axis)
+ * and "NiBabel_CIFTI2_XML" (CIFTI-2), and "NiBabel_Warnings": the warnings nibabel raised while reading the header,
+ * one a line. When NiBridge started Python (an ITK program), nibabel's warnings are collected there (and by
+ * GetNiBabelWarnings()) instead of being printed on the program's stderr; in a Python program they are Python's.
+ * Pixels: bool -> UCHAR, float16 -> FLOAT (exact), complex64/128 -> COMPLEX of FLOAT/DOUBLE (with ReadAsFloat64:
+ * COMPLEX of DOUBLE), nibabel's RGB24 and RGBA32 -> RGB/RGBA of UCHAR; native byte order.
  *
  * Streaming: where nibabel's array proxy slices (NIfTI, Analyze, MGH, AFNI, MINC, PAR/REC, CIFTI-2), Read()
  * reads only GetIORegion(), so a streamed pipeline never holds the whole file; ECAT is read whole.
- *
- * MetaDataDictionary after a read (std::string values):
- * - itk::nibridge::RASAffineMetaDataKey() ("NiBridge_RASAffine"): nibabel's 4x4 affine, 16 numbers in row
- *   order printed with 17 significant digits (exact); absent for CIFTI-2;
- * - "NiBabel_ImageClass" (e.g. "MGHImage"), "NiBabel_Values" ("scaled", "raw", "float64"),
- *   "NiBabel_ValueDType" and "NiBabel_StoredDType" (numpy dtype strings), "NiBabel_Zooms";
- * - "NiBabel_SpatialUnits" ("mm", ...), "NiBabel_TimeUnits" ("sec", "msec", ..., "unknown"),
- *   "NiBabel_RepetitionTime" (in the time units; 4D NIfTI, MGH, PAR/REC, AFNI);
- * - "NiBabel_Intent", "NiBabel_IntentParameters", "NiBabel_IntentName" (NIfTI, CIFTI-2);
- * - "NiBabel_Header_<field>" for every header field (NIfTI/Analyze/MGH/ECAT header fields, PAR general
- *   info, AFNI attributes), as text;
- * - "NiBabel_MINC_Dimensions" (MINC's dimension names, in array order); "NiBabel_CIFTI2_Axis<i>" (one line per
- *   axis) and "NiBabel_CIFTI2_XML" (CIFTI-2);
- * - "NiBabel_Warnings": the warnings nibabel raised while reading the header, one a line. When NiBridge started
- *   Python (an ITK program), nibabel's warnings are collected there (and by GetNiBabelWarnings()) instead of
- *   being printed on the program's stderr; in a Python program they are Python's, as usual.
  *
  * Writing: .mgh/.mgz always; .nii/.nii.gz as NIfTI-2 when WriteNIfTI2 is on (the factory's IOs leave .nii to
  * ITK's NiftiImageIO, which writes NIfTI-1), as CIFTI-2 when the dictionary holds "NiBabel_CIFTI2_XML" (an
@@ -88,38 +66,31 @@ namespace itk
  *
  * \ingroup NiBridgePython
  */
-class NiBridgePython_EXPORT NiBabelImageIO : public ImageIOBase
+class NiBridgePython_EXPORT NiBabelImageIO : public NiBridgeImageIOBase
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(NiBabelImageIO);
 
   using Self = NiBabelImageIO;
-  using Superclass = ImageIOBase;
+  using Superclass = NiBridgeImageIOBase;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
 
   itkNewMacro(Self);
   itkOverrideGetNameOfClassMacro(NiBabelImageIO);
 
-  /** Dictionary keys (see the class comment); the affine's is itk::nibridge::RASAffineMetaDataKey(). */
-  static constexpr const char * ImageClassMetaDataKey = "NiBabel_ImageClass";
-  static constexpr const char * ValuesMetaDataKey = "NiBabel_Values";
-  static constexpr const char * SpatialUnitsMetaDataKey = "NiBabel_SpatialUnits";
-  static constexpr const char * TimeUnitsMetaDataKey = "NiBabel_TimeUnits";
-  static constexpr const char * RepetitionTimeMetaDataKey = "NiBabel_RepetitionTime";
-  static constexpr const char * IntentMetaDataKey = "NiBabel_Intent";
-  static constexpr const char * HeaderFieldMetaDataKeyPrefix = "NiBabel_Header_";
-  static constexpr const char * WarningsMetaDataKey = "NiBabel_Warnings";
+  static constexpr const char * FactoryName = "NiBabelImageIOFactory";
+  static constexpr const char * FactoryDescription = "every format nibabel reads, through embedded Python (NiBridge)";
 
-  /** Read the stored values (img.dataobj.get_unscaled()) instead of nibabel's scaled ones. Default: off. */
-  itkSetMacro(ReadRawValues, bool);
-  itkGetConstMacro(ReadRawValues, bool);
-  itkBooleanMacro(ReadRawValues);
+  /** Leave NIfTI-1 and Analyze files to ITK's NiftiImageIO (CanReadFile says no). Default: the process-wide default,
+   * itself off unless SetDefaultLeavesNIfTIToITK(true) (the plugin does). */
+  itkSetMacro(LeavesNIfTIToITK, bool);
+  itkGetConstMacro(LeavesNIfTIToITK, bool);
+  itkBooleanMacro(LeavesNIfTIToITK);
 
-  /** Read exactly img.get_fdata(): float64 values. Excludes ReadRawValues. Default: off. */
-  itkSetMacro(ReadAsFloat64, bool);
-  itkGetConstMacro(ReadAsFloat64, bool);
-  itkBooleanMacro(ReadAsFloat64);
+  /** The LeavesNIfTIToITK of NiBabelImageIOs created from now on. */
+  static void
+  SetDefaultLeavesNIfTIToITK(bool leaves);
 
   /** Write .nii/.nii.gz files as NIfTI-2. Default: off (CanWriteFile then refuses .nii). */
   itkSetMacro(WriteNIfTI2, bool);
@@ -165,20 +136,6 @@ public:
   ImageIORegion
   GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const override;
 
-  /** The real direction of a spatial axis, where ITK's default is the identity: ImageFileReader asks
-   * for it when it reads a 4-D (or higher) file into a 3-D image (a 3-D application reading a series
-   * or a single volume with a time axis of size 1). The spatial block of a nibabel geometry never
-   * mixes with the extra axes, so its first three columns are a 3-D direction as they stand. */
-  std::vector<double>
-  GetDefaultDirection(unsigned int axis) const override;
-
-  /** nibabel images have 1 to 7 axes; ITK's side has no limit. */
-  bool
-  SupportsDimension(unsigned long) override
-  {
-    return true;
-  }
-
   /*-------- Writing -------- */
 
   /** True for .mgh and .mgz, and for .nii/.nii.gz when WriteNIfTI2 is on (any case). */
@@ -212,9 +169,8 @@ private:
   struct Impl; // the nibabel volume of the last ReadImageInformation() (Python objects), in the .cxx
   std::unique_ptr<Impl> m_Impl;
 
-  bool        m_ReadRawValues{ false };
-  bool        m_ReadAsFloat64{ false };
   bool        m_WriteNIfTI2{ false };
+  bool        m_LeavesNIfTIToITK{ false };
   std::string m_ImageClassName;
   bool        m_Streamable{ false }; // nibabel's proxy of the file last read slices
   std::string m_InformationFileName; // the file m_Impl was opened from

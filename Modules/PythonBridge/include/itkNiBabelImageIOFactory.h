@@ -9,57 +9,30 @@
 
 #include "NiBridgePythonExport.h"
 
-#include "itkImageIOBase.h"
-#include "itkNiBridgeMacro.h"
-#include "itkObjectFactoryBase.h"
+#include "itkNiBabelImageIO.h"
+#include "itkNiBridgeImageIOFactory.h"
 
 namespace itk
 {
-/** \class NiBabelImageIOFactory
- * \brief Creates NiBabelImageIO objects, so that itk::ImageFileReader and itk::ImageFileWriter handle the formats
- * only nibabel reads (MGH/MGZ, MINC, PAR/REC, AFNI, ECAT, NIfTI-2, CIFTI-2) and write .mgh/.mgz.
- *
- * RegisterOneFactory() puts it in front of the factories already registered, so that .mnc files go to
- * NiBabelImageIO rather than ITK's MINCImageIO (which mirrors x and y); NiBabelImageIO::CanReadFile leaves the
- * formats ITK reads correctly (NIfTI-1, Analyze, NRRD, MetaImage, ...) to ITK. Creating the factory or its IOs
- * never starts Python.
+/** The factory of NiBabelImageIO, so that itk::ImageFileReader and itk::ImageFileWriter handle every format nibabel
+ * reads, and write .mgh/.mgz. RegisterOneFactory() puts it in front of the factories already registered; creating
+ * the factory or its IOs never starts Python. Most programs want all of NiBridge's readers, in their priority
+ * order: itk::nibridge::ProvidePythonBridgeImageIOs(), then itk::nibridge::RegisterImageIOFactories().
  * \ingroup NiBridgePython
  */
-class NiBridgePython_EXPORT NiBabelImageIOFactory : public ObjectFactoryBase
-{
-public:
-  ITK_DISALLOW_COPY_AND_MOVE(NiBabelImageIOFactory);
-
-  using Self = NiBabelImageIOFactory;
-  using Superclass = ObjectFactoryBase;
-  using Pointer = SmartPointer<Self>;
-  using ConstPointer = SmartPointer<const Self>;
-
-  /** The ITK version this factory was built against. */
-  const char *
-  GetITKSourceVersion() const override;
-
-  /** A one-line description of what the factory creates. */
-  const char *
-  GetDescription() const override;
-
-  itkFactorylessNewMacro(Self);
-  itkOverrideGetNameOfClassMacro(NiBabelImageIOFactory);
-
-  /** Registers one NiBabelImageIOFactory in front of ITK's object factories. */
-  static void
-  RegisterOneFactory();
-
-protected:
-  NiBabelImageIOFactory();
-  ~NiBabelImageIOFactory() override;
-};
+using NiBabelImageIOFactory = NiBridgeImageIOFactory<NiBabelImageIO>;
 
 /** Registers the factory once per process, however often it is called; ITK's generated factory registration
  * calls it by this name. */
 NiBridgePython_EXPORT void
 NiBabelImageIOFactoryRegister__Private();
 
+namespace nibridge
+{
+/** Makes NiBabelImageIO available to itk::nibridge::ImageIOList (its PythonBridge entry). */
+NiBridgePython_EXPORT void
+ProvidePythonBridgeImageIOs();
+} // namespace nibridge
 } // namespace itk
 
 #endif

@@ -11,7 +11,7 @@ Conventions (the C++ side relies on them):
   copied into ITK's buffer in Fortran order; nothing is transposed.
 - Values: ``"scaled"`` is ``numpy.asarray(img.dataobj)`` (nibabel's scaled values in nibabel's
   dtype), ``"raw"`` the stored values (``img.dataobj.get_unscaled()``), ``"float64"`` exactly
-  ``img.get_fdata()``.
+  ``img.get_fdata()`` (complex data: complex128, where ``get_fdata`` would drop the imaginary part).
 - Pixels: bool becomes uint8, float16 becomes float32 (exact), complex stays complex, nibabel's
   RGB24/RGBA32 structured dtypes are RGB/RGBA pixels; every array is delivered in native byte order.
 - Everything C++ needs is exchanged as JSON text; floats that may be non-finite (affine, zooms)
@@ -93,6 +93,16 @@ def collecting_warnings(into):
         yield into
     finally:
         _capture.warnings = previous
+
+
+def stored_dtype(image):
+    """The dtype the image's data are stored in (``get_data_dtype()``; ECAT's of its first frame), or None."""
+    try:
+        return np.dtype(image.get_data_dtype())
+    except TypeError:
+        return np.dtype(image.get_data_dtype(0))  # ECAT: per frame
+    except AttributeError:
+        return None
 
 
 def load_image(filename):
@@ -193,7 +203,9 @@ class NiBabelVolume:
     def _value_dtype(self):
         """The dtype of the values of the chosen mode, without reading the whole image."""
         if self.values == "float64":
-            return np.dtype(np.float64)
+            stored = stored_dtype(self.image)
+            complex_stored = stored is not None and stored.kind == "c"
+            return np.dtype(np.complex128 if complex_stored else np.float64)
         if isinstance(self.dataobj, np.ndarray):
             return self.dataobj.dtype
         if self.values == "raw":
@@ -231,23 +243,24 @@ class NiBabelVolume:
             data = self._read_whole()
             return data if whole else data[slicer]
         dataobj = self.dataobj
+        float64 = self.dtype if self.values == "float64" else None
         if isinstance(dataobj, np.ndarray):
-            return np.asanyarray(dataobj[slicer], dtype=np.float64 if self.values == "float64" else None)
+            return np.asanyarray(dataobj[slicer], dtype=float64)
         if self.values == "raw":
             # The proxies that slice (ArrayProxy, PARRECArrayProxy) read unscaled regions with _get_unscaled.
             unscaled = getattr(dataobj, "_get_unscaled", None)
             return unscaled(slicer) if unscaled is not None else dataobj.get_unscaled()[slicer]
         if self.values == "float64" and hasattr(dataobj, "_get_scaled"):
             # What img.get_fdata() computes (np.asanyarray(dataobj, dtype=np.float64)), for the region only.
-            return dataobj._get_scaled(dtype=np.float64, slicer=slicer).astype(np.float64, copy=False)
-        return np.asanyarray(dataobj[slicer], dtype=np.float64 if self.values == "float64" else None)
+            return dataobj._get_scaled(dtype=self.dtype, slicer=slicer).astype(self.dtype, copy=False)
+        return np.asanyarray(dataobj[slicer], dtype=float64)
 
     def _read_whole(self):
         """All the values of the chosen mode."""
         if self.values == "raw":
             return self.dataobj if isinstance(self.dataobj, np.ndarray) else self.dataobj.get_unscaled()
         if self.values == "float64":
-            return np.asanyarray(self.dataobj, dtype=np.float64)  # img.get_fdata()
+            return np.asanyarray(self.dataobj, dtype=self.dtype)  # img.get_fdata() (complex128 for complex data)
         return np.asarray(self.dataobj)
 
     def read_into(self, buffer, start, size):
@@ -277,12 +290,16 @@ class NiBabelVolume:
     def info(self):
         """Everything C++ needs to describe the image, as plain Python values."""
         affine = getattr(self.image, "affine", None)
+        stored = stored_dtype(self.image) or self.dtype
+        scaled = (float(getattr(self.dataobj, "slope", 1.0)), float(getattr(self.dataobj, "inter", 0.0))) != (1.0, 0.0)
+        same_values = not scaled and (stored.kind, stored.itemsize) == (self.dtype.kind, self.dtype.itemsize)
         return {
             "shape": list(self.shape),
             "pixel": self.pixel,
             "component": self.component,
             "components": self.components,
             "streamable": self.streamable,
+            "differ_from_stored": self.values != "raw" and not same_values,
             "affine": None if affine is None else float_texts(np.asarray(affine, dtype=np.float64).ravel()),
             "zooms": float_texts(header_zooms(self.image)),
             "metadata": image_metadata(self.image, self),
@@ -341,8 +358,9 @@ def image_metadata(image, volume):
         "NiBabel_ValueDType": volume.dtype.str,
         "NiBabel_Zooms": " ".join(float_texts(header_zooms(image))),
     }
-    with contextlib.suppress(Exception):
-        metadata["NiBabel_StoredDType"] = np.dtype(image.get_data_dtype()).str
+    stored = stored_dtype(image)
+    if stored is not None:
+        metadata["NiBabel_StoredDType"] = stored.str
     fields = header_fields(image)
     for key, value in fields.items():
         metadata[f"NiBabel_Header_{key}"] = as_text(value)

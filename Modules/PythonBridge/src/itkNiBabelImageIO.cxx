@@ -33,6 +33,13 @@ namespace itk
 {
 namespace
 {
+bool &
+DefaultLeavesNIfTIToITK()
+{
+  static bool leaves = false;
+  return leaves;
+}
+
 using nibridge::python::Checked;
 using nibridge::python::GILGuard;
 using nibridge::python::Reference;
@@ -108,18 +115,6 @@ IsMGH(const std::string & fileName, bool gzipped)
   return FirstBytes(fileName, 4, gzipped) == std::string("\0\0\0\1", 4);
 }
 
-/** NIfTI-2 (and so CIFTI-2): sizeof_hdr, the first int32, is 540 in either byte order. */
-bool
-IsNIfTI2(const std::string & fileName, bool gzipped)
-{
-  if (gzipped && !HasGzipMagic(fileName))
-  {
-    return false;
-  }
-  const std::string bytes = FirstBytes(fileName, 4, gzipped);
-  return bytes == std::string("\x1c\x02\0\0", 4) || bytes == std::string("\0\0\x02\x1c", 4);
-}
-
 bool
 IsMINC(const std::string & fileName)
 {
@@ -159,8 +154,70 @@ Sibling(const std::string & stem, const std::string & extension)
   return IsRegularFile(stem + upper) ? stem + upper : std::string();
 }
 
+/** Whether the first bytes of a NIfTI / Analyze header file are ones nibabel loads: NIfTI-1 magic, a NIfTI-2
+ * sizeof_hdr, or (pairs only) an Analyze sizeof_hdr. */
 bool
-ClaimsFile(const std::string & fileName)
+IsNIfTIHeader(const std::string & bytes, bool pair, bool & isNIfTI1OrAnalyze)
+{
+  isNIfTI1OrAnalyze = false;
+  if (bytes.size() >= 348 &&
+      (bytes.compare(344, 4, std::string("ni1\0", 4)) == 0 || bytes.compare(344, 4, std::string("n+1\0", 4)) == 0))
+  {
+    isNIfTI1OrAnalyze = true;
+    return true;
+  }
+  if (bytes.size() < 4)
+  {
+    return false;
+  }
+  const std::string size = bytes.substr(0, 4);
+  if (bytes.size() >= 540 && (size == std::string("\x1c\x02\0\0", 4) || size == std::string("\0\0\x02\x1c", 4)))
+  {
+    return true;
+  }
+  isNIfTI1OrAnalyze =
+    pair && bytes.size() >= 348 && (size == std::string("\x5c\x01\0\0", 4) || size == std::string("\0\0\x01\x5c", 4));
+  return isNIfTI1OrAnalyze;
+}
+
+/** A NIfTI / Analyze file nibabel loads: .nii, .hdr or .img (the header of a pair is the .hdr), uncompressed or
+ * .gz-compressed (.bz2 and .zst are nibabel's too, but are not looked into: claimed by name). */
+bool
+ClaimsNIfTI(const std::string & fileName, const std::string & lower, bool leavesNIfTI1ToITK)
+{
+  for (const char * compression : { ".bz2", ".zst" })
+  {
+    if (EndsWith(lower, compression))
+    {
+      const std::string inner = lower.substr(0, lower.size() - std::strlen(compression));
+      return !leavesNIfTI1ToITK && (EndsWith(inner, ".nii") || EndsWith(inner, ".hdr") || EndsWith(inner, ".img"));
+    }
+  }
+  const bool        gzipped = EndsWith(lower, ".gz");
+  const std::string inner = gzipped ? lower.substr(0, lower.size() - 3) : lower;
+  const bool        single = EndsWith(inner, ".nii");
+  if (!single && !EndsWith(inner, ".hdr") && !EndsWith(inner, ".img"))
+  {
+    return false;
+  }
+  std::string header = fileName;
+  if (EndsWith(inner, ".img"))
+  {
+    const std::size_t at = inner.size() - 4;
+    header =
+      fileName.substr(0, at) + (fileName.compare(at, 4, ".IMG") == 0 ? ".HDR" : ".hdr") + fileName.substr(inner.size());
+  }
+  if (gzipped && !HasGzipMagic(header))
+  {
+    return false;
+  }
+  bool       isNIfTI1OrAnalyze = false;
+  const bool recognised = IsNIfTIHeader(FirstBytes(header, 540, gzipped), !single, isNIfTI1OrAnalyze);
+  return recognised && !(leavesNIfTI1ToITK && isNIfTI1OrAnalyze);
+}
+
+bool
+ClaimsFile(const std::string & fileName, bool leavesNIfTI1ToITK)
 {
   if (!IsRegularFile(fileName))
   {
@@ -202,15 +259,7 @@ ClaimsFile(const std::string & fileName)
   {
     return FirstBytes(fileName, 6, false) == "MATRIX";
   }
-  if (EndsWith(lower, ".nii.gz"))
-  {
-    return IsNIfTI2(fileName, true);
-  }
-  if (EndsWith(lower, ".nii") || EndsWith(lower, ".hdr"))
-  {
-    return IsNIfTI2(fileName, false);
-  }
-  return false;
+  return ClaimsNIfTI(fileName, lower, leavesNIfTI1ToITK);
 }
 
 // ----------------------------------------------------------------------------------------------------------------
@@ -228,14 +277,6 @@ ParseFloat(const nlohmann::json & text, const std::string & what)
     itkGenericExceptionMacro(<< what << ": \"" << value << "\" is not a number");
   }
   return number;
-}
-
-/** A 2D affine that a 2D ITK image can hold (GeometryFromRASAffine's condition). */
-bool
-AffineStaysInPlane(const nibridge::AffineMatrix & affine)
-{
-  return affine[2][0] == 0.0 && affine[2][1] == 0.0 && affine[0][2] == 0.0 && affine[1][2] == 0.0 &&
-         affine[2][3] == 0.0;
 }
 
 Reference
@@ -315,31 +356,46 @@ struct NiBabelImageIO::Impl
 NiBabelImageIO::NiBabelImageIO()
     : m_Impl(std::make_unique<Impl>())
 {
-  for (const char * extension :
-       { ".mgh", ".mgz", ".mnc", ".par", ".PAR", ".rec", ".REC", ".HEAD", ".BRIK", ".v", ".nii", ".hdr" })
+  for (const char * extension : { ".mgh",
+                                  ".mgz",
+                                  ".mnc",
+                                  ".par",
+                                  ".PAR",
+                                  ".rec",
+                                  ".REC",
+                                  ".HEAD",
+                                  ".BRIK",
+                                  ".v",
+                                  ".nii",
+                                  ".hdr",
+                                  ".img",
+                                  ".BRIK.gz",
+                                  ".nii.gz",
+                                  ".hdr.gz",
+                                  ".img.gz" })
   {
     this->AddSupportedReadExtension(extension);
   }
-  this->AddSupportedReadExtension(".BRIK.gz");
-  this->AddSupportedReadExtension(".nii.gz");
   for (const char * extension : { ".mgh", ".mgz", ".nii", ".nii.gz" })
   {
     this->AddSupportedWriteExtension(extension);
   }
-  this->SetNumberOfDimensions(3);
-  this->SetFileType(IOFileEnum::Binary);
-  this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
-                                                           : IOByteOrderEnum::LittleEndian);
+  m_LeavesNIfTIToITK = DefaultLeavesNIfTIToITK();
 }
 
 NiBabelImageIO::~NiBabelImageIO() = default;
 
 void
+NiBabelImageIO::SetDefaultLeavesNIfTIToITK(bool leaves)
+{
+  DefaultLeavesNIfTIToITK() = leaves;
+}
+
+void
 NiBabelImageIO::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
-  os << indent << "ReadRawValues: " << (m_ReadRawValues ? "On" : "Off") << std::endl;
-  os << indent << "ReadAsFloat64: " << (m_ReadAsFloat64 ? "On" : "Off") << std::endl;
+  os << indent << "LeavesNIfTIToITK: " << (m_LeavesNIfTIToITK ? "On" : "Off") << std::endl;
   os << indent << "WriteNIfTI2: " << (m_WriteNIfTI2 ? "On" : "Off") << std::endl;
   os << indent << "ImageClassName: " << m_ImageClassName << std::endl;
   os << indent << "Streamable: " << (m_Streamable ? "yes" : "no") << std::endl;
@@ -362,22 +418,12 @@ NiBabelImageIO::CanReadFile(const char * fileName)
 {
   try
   {
-    return fileName != nullptr && ClaimsFile(fileName);
+    return fileName != nullptr && ClaimsFile(fileName, m_LeavesNIfTIToITK);
   }
   catch (...)
   {
     return false;
   }
-}
-
-std::vector<double>
-NiBabelImageIO::GetDefaultDirection(unsigned int axis) const
-{
-  if (this->GetNumberOfDimensions() > 3 && axis < 3)
-  {
-    return this->GetDirection(axis);
-  }
-  return Superclass::GetDefaultDirection(axis);
 }
 
 bool
@@ -406,11 +452,7 @@ NiBabelImageIO::ReadImageInformation()
   m_InformationFileName.clear();
   m_ImageClassName.clear();
   this->GetMetaDataDictionary().Clear();
-  if (m_ReadRawValues && m_ReadAsFloat64)
-  {
-    itkExceptionMacro(<< Quoted(m_FileName) << ": ReadRawValues and ReadAsFloat64 exclude each other");
-  }
-  const std::string values = m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+  const std::string values = this->GetValuesName();
 
   std::string infoText;
   try
@@ -461,52 +503,8 @@ NiBabelImageIO::ReadImageInformation()
     zooms.push_back(ParseFloat(zoom, Quoted(m_FileName) + ": the header's zooms"));
   }
 
-  // ITK's axes: nibabel's, and for 1D and out-of-plane 2D images a third of size 1 (with their geometry).
-  unsigned int numberOfDimensions = static_cast<unsigned int>(shape.size());
-  if (affine && (numberOfDimensions == 1 || (numberOfDimensions == 2 && !AffineStaysInPlane(*affine))))
-  {
-    numberOfDimensions = 3;
-  }
-  nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
-  if (affine)
-  {
-    std::vector<double> extraAxisSpacing;
-    for (unsigned int axis = 3; axis < numberOfDimensions; ++axis)
-    {
-      const double zoom = axis < zooms.size() ? zooms[axis] : 1.0;
-      extraAxisSpacing.push_back(std::isfinite(zoom) && zoom > 0.0 ? zoom : 1.0);
-    }
-    const std::string what = Quoted(m_FileName) + " (nibabel's affine)";
-    if (numberOfDimensions <= 5)
-    {
-      geometry = nibridge::GeometryFromRASAffine(*affine, numberOfDimensions, extraAxisSpacing, what);
-    }
-    else
-    {
-      const nibridge::ImageGeometry spatial = nibridge::GeometryFromRASAffine(*affine, 3, {}, what);
-      for (unsigned int row = 0; row < 3; ++row)
-      {
-        geometry.spacing[row] = spatial.spacing[row];
-        geometry.origin[row] = spatial.origin[row];
-        std::copy(spatial.direction[row].begin(), spatial.direction[row].end(), geometry.direction[row].begin());
-      }
-      std::copy(extraAxisSpacing.begin(), extraAxisSpacing.end(), geometry.spacing.begin() + 3);
-    }
-  }
-
-  this->SetNumberOfDimensions(numberOfDimensions);
-  for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)
-  {
-    this->SetDimensions(axis, axis < shape.size() ? static_cast<SizeValueType>(shape[axis]) : 1);
-    this->SetSpacing(axis, geometry.spacing[axis]);
-    this->SetOrigin(axis, geometry.origin[axis]);
-    std::vector<double> column(numberOfDimensions);
-    for (unsigned int row = 0; row < numberOfDimensions; ++row)
-    {
-      column[row] = geometry.direction[row][axis];
-    }
-    this->SetDirection(axis, column);
-  }
+  std::vector<std::uint64_t> nibabelShape(shape.begin(), shape.end());
+  this->SetNiBabelGeometry(nibabelShape, affine, zooms);
   this->SetComponentType(ImageIOBase::GetComponentTypeFromString(info.at("component").get<std::string>()));
   this->SetNumberOfComponents(numberOfComponents);
   if (pixel == "complex")
@@ -533,10 +531,6 @@ NiBabelImageIO::ReadImageInformation()
   {
     EncapsulateMetaData<std::string>(dictionary, key, value.get<std::string>());
   }
-  if (affine)
-  {
-    nibridge::StoreRASAffine(dictionary, *affine);
-  }
   m_NiBabelWarnings.clear();
   for (const auto & warning : info.at("warnings"))
   {
@@ -548,6 +542,7 @@ NiBabelImageIO::ReadImageInformation()
   }
   m_ImageClassName = info.at("metadata").value(ImageClassMetaDataKey, "");
   m_Streamable = info.at("streamable").get<bool>();
+  m_ValuesDifferFromStored = info.at("differ_from_stored").get<bool>();
   m_InformationFileName = m_FileName;
   m_InformationValues = values;
 }
@@ -555,7 +550,7 @@ NiBabelImageIO::ReadImageInformation()
 void
 NiBabelImageIO::Read(void * buffer)
 {
-  const std::string values = m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+  const std::string values = this->GetValuesName();
   if (m_InformationFileName != m_FileName || m_InformationValues != values || !m_Impl->volume)
   {
     this->ReadImageInformation();
@@ -697,19 +692,12 @@ NiBabelImageIO::Write(const void * buffer)
                          "unsigned char");
   }
 
-  nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
-  std::size_t             numberOfPixels = 1;
-  nlohmann::json          shape = nlohmann::json::array();
-  nlohmann::json          zooms = nlohmann::json::array();
+  const nibridge::ImageGeometry geometry = nibridge::GeometryOf(*this);
+  std::size_t                   numberOfPixels = 1;
+  nlohmann::json                shape = nlohmann::json::array();
+  nlohmann::json                zooms = nlohmann::json::array();
   for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)
   {
-    geometry.spacing[axis] = this->GetSpacing(axis);
-    geometry.origin[axis] = this->GetOrigin(axis);
-    const std::vector<double> column = this->GetDirection(axis);
-    for (unsigned int row = 0; row < numberOfDimensions; ++row)
-    {
-      geometry.direction[row][axis] = column[row];
-    }
     numberOfPixels *= this->GetDimensions(axis);
     shape.push_back(this->GetDimensions(axis));
     zooms.push_back(FloatText(this->GetSpacing(axis)));
@@ -718,7 +706,6 @@ NiBabelImageIO::Write(const void * buffer)
   {
     itkExceptionMacro(<< Quoted(m_FileName) << ": NiBabelImageIO writes whole images, not regions");
   }
-  geometry.sourceAffine = nibridge::StoredRASAffine(this->GetMetaDataDictionary());
   const nibridge::AffineMatrix affine =
     nibridge::RASAffineFromGeometry(geometry, Quoted(m_FileName) + ": the image geometry");
   nlohmann::json affineTexts = nlohmann::json::array();

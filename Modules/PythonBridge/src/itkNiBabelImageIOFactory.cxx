@@ -6,44 +6,12 @@
  *=========================================================================*/
 #include "itkNiBabelImageIOFactory.h"
 
-#include "itkNiBabelImageIO.h"
-#include "itkVersion.h"
+#include "itkNiBridgeImageIOList.h"
 
 #include <mutex>
 
 namespace itk
 {
-NiBabelImageIOFactory::NiBabelImageIOFactory()
-{
-  this->RegisterOverride("itkImageIOBase",
-                         "itkNiBabelImageIO",
-                         "nibabel Image IO (embedded Python)",
-                         true,
-                         CreateObjectFunction<NiBabelImageIO>::New());
-}
-
-NiBabelImageIOFactory::~NiBabelImageIOFactory() = default;
-
-const char *
-NiBabelImageIOFactory::GetITKSourceVersion() const
-{
-  return ITK_SOURCE_VERSION;
-}
-
-const char *
-NiBabelImageIOFactory::GetDescription() const
-{
-  return "nibabel ImageIO Factory, allows the loading of every image format nibabel reads into ITK";
-}
-
-void
-NiBabelImageIOFactory::RegisterOneFactory()
-{
-  auto factory = NiBabelImageIOFactory::New();
-  // In front: ITK's MINCImageIO would otherwise take .mnc files and mirror them.
-  ObjectFactoryBase::RegisterFactory(factory, ObjectFactoryBase::INSERT_AT_FRONT);
-}
-
 void
 NiBabelImageIOFactoryRegister__Private()
 {
@@ -51,4 +19,15 @@ NiBabelImageIOFactoryRegister__Private()
   std::call_once(registered, []() { NiBabelImageIOFactory::RegisterOneFactory(); });
 }
 
+namespace nibridge
+{
+void
+ProvidePythonBridgeImageIOs()
+{
+  ImageIOList::Provide(ImageIOProvider::PythonBridge,
+                       { { "NiBabelImageIO",
+                           [] { return ImageIOBase::Pointer(NiBabelImageIO::New()); },
+                           [] { return ObjectFactoryBase::Pointer(NiBabelImageIOFactory::New()); } } });
+}
+} // namespace nibridge
 } // namespace itk

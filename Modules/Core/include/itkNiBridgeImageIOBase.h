@@ -1,0 +1,172 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgeImageIOBase_h
+#define itkNiBridgeImageIOBase_h
+
+#include "NiBridgeCoreExport.h"
+
+#include "itkImageIOBase.h"
+#include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeMacro.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace itk
+{
+/** \class NiBridgeImageIOBase
+ * \brief What every NiBridge reader of nibabel's formats shares: nibabel's values, geometry and metadata.
+ *
+ * The native readers (NiBridgeNiftiImageIO, NiBridgeMGHImageIO) and NiBabelImageIO (nibabel in the embedded
+ * Python) derive from it, so that a caller sets the values it wants once for any of them.
+ *
+ * Values: by default exactly `numpy.asarray(img.dataobj)` (nibabel's scaled values in nibabel's dtype: the
+ * stored values where the file has no scaling); ReadRawValues gives the stored values
+ * (`img.dataobj.get_unscaled()`); ReadAsFloat64 exactly `img.get_fdata()`.
+ *
+ * Axes: nibabel's array axes (i, j, k, ...) are ITK's index axes, i fastest.
+ *
+ * Geometry: nibabel's `img.affine` (RAS+) is the truth, converted by itk::nibridge::GeometryFromRASAffine and
+ * kept, bit for bit, in the MetaDataDictionary under itk::nibridge::RASAffineMetaDataKey(). Axes beyond the third
+ * keep the header's zooms as spacing (4D: the TR, in the header's time units; 1 where there is none, or a
+ * non-positive one). A 1D image, and a 2D image whose affine leaves the x-y plane, are 3D with size 1 on the missing
+ * axes. An image without an affine (CIFTI-2) has the identity geometry.
+ *
+ * Metadata (std::string values, the same keys whichever reader read the file): "NiBabel_ImageClass" (nibabel's
+ * image class, e.g. "Nifti1Image"), "NiBabel_Values" ("scaled", "raw", "float64"), "NiBabel_ValueDType" and
+ * "NiBabel_StoredDType" (NumPy dtype strings), "NiBabel_Zooms", "NiBabel_SpatialUnits", "NiBabel_TimeUnits",
+ * "NiBabel_RepetitionTime", "NiBabel_Intent", "NiBabel_IntentParameters", "NiBabel_IntentName", and
+ * "NiBabel_Header_<field>" for every header field, as nibabel's loaded header holds it.
+ * \ingroup NiBridgeCore
+ */
+class NiBridgeCore_EXPORT NiBridgeImageIOBase : public ImageIOBase
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(NiBridgeImageIOBase);
+
+  using Self = NiBridgeImageIOBase;
+  using Superclass = ImageIOBase;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkOverrideGetNameOfClassMacro(NiBridgeImageIOBase);
+
+  /** Dictionary keys (see the class comment); the affine's is itk::nibridge::RASAffineMetaDataKey(). */
+  static constexpr const char * ImageClassMetaDataKey = "NiBabel_ImageClass";
+  static constexpr const char * ValuesMetaDataKey = "NiBabel_Values";
+  static constexpr const char * ValueDTypeMetaDataKey = "NiBabel_ValueDType";
+  static constexpr const char * StoredDTypeMetaDataKey = "NiBabel_StoredDType";
+  static constexpr const char * ZoomsMetaDataKey = "NiBabel_Zooms";
+  static constexpr const char * SpatialUnitsMetaDataKey = "NiBabel_SpatialUnits";
+  static constexpr const char * TimeUnitsMetaDataKey = "NiBabel_TimeUnits";
+  static constexpr const char * RepetitionTimeMetaDataKey = "NiBabel_RepetitionTime";
+  static constexpr const char * IntentMetaDataKey = "NiBabel_Intent";
+  static constexpr const char * IntentParametersMetaDataKey = "NiBabel_IntentParameters";
+  static constexpr const char * IntentNameMetaDataKey = "NiBabel_IntentName";
+  static constexpr const char * HeaderFieldMetaDataKeyPrefix = "NiBabel_Header_";
+  static constexpr const char * WarningsMetaDataKey = "NiBabel_Warnings";
+
+  /** Read the stored values (img.dataobj.get_unscaled()) instead of nibabel's scaled ones. Default: off. */
+  itkSetMacro(ReadRawValues, bool);
+  itkGetConstMacro(ReadRawValues, bool);
+  itkBooleanMacro(ReadRawValues);
+
+  /** Read exactly img.get_fdata(): float64 values. Excludes ReadRawValues. Default: off. */
+  itkSetMacro(ReadAsFloat64, bool);
+  itkGetConstMacro(ReadAsFloat64, bool);
+  itkBooleanMacro(ReadAsFloat64);
+
+  /** "scaled", "raw" or "float64": the values the options ask for. Throws if both options are on. */
+  std::string
+  GetValuesName() const;
+
+  /** Whether the values last read (by ReadImageInformation) are not the stored ones: the file is scaled, or they
+   * were asked for as float64 from another stored type. False before a read. */
+  bool
+  GetValuesDifferFromStored() const;
+
+  /** The shape of nibabel's array (i, j, k, ...) for the file last read: the image's dimensions, but for the axes of
+   * size 1 that a 1D image, or a 2D one whose affine leaves the x-y plane, gets as an ITK image. */
+  const std::vector<std::uint64_t> &
+  GetNiBabelShape() const
+  {
+    return m_NiBabelShape;
+  }
+
+  /** How the file last read is decoded, for messages ("plain read", "gzip (ISA-L)", "nibabel ..."); empty before a
+   * read. */
+  virtual std::string
+  GetDecoderName() const
+  {
+    return {};
+  }
+
+  /** The real direction of a spatial axis, where ITK's default is the identity: ImageFileReader asks for it when it
+   * reads a 4-D (or higher) file into a 3-D image. The spatial block of a nibabel geometry never mixes with the
+   * extra axes, so its first three columns are a 3-D direction as they stand. */
+  std::vector<double>
+  GetDefaultDirection(unsigned int axis) const override;
+
+  /** nibabel's images have 1 to 7 axes; ITK's side has no limit. */
+  bool
+  SupportsDimension(unsigned long) override
+  {
+    return true;
+  }
+
+protected:
+  NiBridgeImageIOBase();
+  ~NiBridgeImageIOBase() override;
+
+  /** Prints the options. */
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+  /** Sets the dimensions, spacing, origin and direction for an image of nibabel's `shape`, `affine` (none for
+   * CIFTI-2) and header `zooms` (see the class comment), and keeps the affine in the dictionary. `what` names the
+   * file in errors. */
+  void
+  SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
+                     const std::optional<nibridge::AffineMatrix> & affine,
+                     const std::vector<double> &                   zooms);
+
+  /** Puts a string into the dictionary. */
+  void
+  SetMetaDataText(const std::string & key, const std::string & value);
+
+  /** Quoted file name for messages: "\"<m_FileName>\"". */
+  std::string
+  QuotedFileName() const;
+
+  /** Throws unless the region of m_IORegion lies inside an image of these dimensions; returns its index and size
+   * in the image's axes (missing axes: index 0, size 1). */
+  void
+  RegionInImage(std::vector<std::uint64_t> & index, std::vector<std::uint64_t> & size) const;
+
+  bool m_ValuesDifferFromStored{ false };
+
+private:
+  std::vector<std::uint64_t> m_NiBabelShape;
+  bool                       m_ReadRawValues{ false };
+  bool                       m_ReadAsFloat64{ false };
+};
+
+namespace nibridge
+{
+/** The geometry an ImageIO holds after ReadImageInformation (or was given for writing): spacing, origin and
+ * direction of all its axes, with the RAS affine its dictionary keeps as `sourceAffine`. */
+NiBridgeCore_EXPORT ImageGeometry
+GeometryOf(const ImageIOBase & imageIO);
+
+/** Gives an ImageIO the geometry (spacing, origin, direction of the geometry's axes; SetNumberOfDimensions first). */
+NiBridgeCore_EXPORT void
+SetGeometry(ImageIOBase & imageIO, const ImageGeometry & geometry);
+} // namespace nibridge
+} // namespace itk
+
+#endif

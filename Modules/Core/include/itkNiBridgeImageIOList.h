@@ -1,0 +1,131 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgeImageIOList_h
+#define itkNiBridgeImageIOList_h
+
+#include "NiBridgeCoreExport.h"
+
+#include "itkCommonEnums.h"
+#include "itkImageIOBase.h"
+#include "itkObjectFactoryBase.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace itk
+{
+namespace nibridge
+{
+/** Where the ImageIO classes of an ImageIOList entry live. */
+enum class ImageIOProvider
+{
+  Core,         // NiBridgeCore: the native readers and NumPyImageIO
+  PythonBridge, // NiBridgePython: NiBabelImageIO (nibabel in the embedded or host Python)
+  ITK           // ITK's own ImageIOs (NRRD, MetaImage, NIfTI, PNG, DICOM, ...), in ITK's registration order
+};
+
+/** Who asks ImageIOList::RegisterFactories to put NiBridge's readers into ITK's object factories. */
+enum class ImageIORegistration
+{
+  Program, // a C++ program: every entry of NiBridge's, in front of ITK's own
+  Plugin   // the ITK_AUTOLOAD_PATH plugin: only the entries that take nothing away from the application's readers,
+           // unless the user opts in (NIBRIDGE_PLUGIN_NIFTI=nibabel, see ImageIOListEntry::pluginDefault)
+};
+
+/** \class ImageIOListEntry
+ * \brief One place in the priority list: an ImageIO class, where it lives, what it reads and writes.
+ * \ingroup NiBridgeCore
+ */
+struct ImageIOListEntry
+{
+  const char *    className; // the ImageIO's GetNameOfClass(); "" for the ITK entry, which stands for all of ITK's
+  ImageIOProvider provider;
+  const char *    formats;       // what it is first in the list for, for documentation and messages
+  bool            pluginDefault; // whether the plugin puts it in front of the application's readers by default
+};
+
+/** \class ProvidedImageIO
+ * \brief An ImageIO class a provider makes available to the list: how to create one, and its ITK factory.
+ * \ingroup NiBridgeCore
+ */
+struct ProvidedImageIO
+{
+  std::string                                 className;
+  std::function<ImageIOBase::Pointer()>       create;
+  std::function<ObjectFactoryBase::Pointer()> factory; // empty for ITK's own (the program registers those)
+};
+
+/** \class ImageIOList
+ * \brief The one ordered list of readers and writers that `nibridge.imread`/`imwrite`, `ni2npy`, C++ programs and
+ * the plugin all use. Its order is the priority policy; adding a format touches it and nothing else.
+ *
+ * The order, first match wins (CanReadFile / CanWriteFile):
+ * 1. NiBridge's native readers, bit-identical to nibabel: NiBridgeNiftiImageIO (NIfTI-1, NIfTI-2, Analyze) and
+ *    NiBridgeMGHImageIO (MGH/MGZ); then NumPyImageIO (.npy).
+ * 2. NiBabelImageIO: every other format nibabel reads (MINC, PAR/REC, AFNI, ECAT, CIFTI-2, and the NIfTI / MGH files
+ *    the native readers leave to nibabel), and the MGH and NIfTI-2 writers.
+ * 3. ITK's own ImageIOs, in the order ITK registers them: the formats nibabel does not read (NRRD, MetaImage, VTK,
+ *    PNG, TIFF, DICOM, ...), and the NIfTI-1 writer.
+ *
+ * The Core entries are always available. The others are provided at run time by whoever links them: the PythonBridge
+ * library (ProvidePythonBridgeImageIOs()) and a generated list of ITK's ImageIOs (ProvideITKImageIOs(), in the
+ * NiBridgeITKImageIOs library); or lazily, by a function set with SetLazyProvider (ni2npy loads ITK's readers only for
+ * files its native readers do not take). Entries nobody provides are skipped.
+ *
+ * Thread safety: every member may be called from any thread; providers are called once.
+ * \ingroup NiBridgeCore
+ */
+class NiBridgeCore_EXPORT ImageIOList
+{
+public:
+  ImageIOList() = delete;
+
+  /** The entries, in priority order. */
+  static const std::vector<ImageIOListEntry> &
+  GetEntries();
+
+  /** Makes ImageIO classes of a provider available (replacing what it provided before). */
+  static void
+  Provide(ImageIOProvider provider, std::vector<ProvidedImageIO> imageIOs);
+
+  /** A function called, once, the first time an ImageIO of `provider` is needed and none was provided. */
+  static void
+  SetLazyProvider(ImageIOProvider provider, std::function<void()> provide);
+
+  /** A new ImageIO of every available class, in priority order (providing lazily whatever is still missing). */
+  static std::vector<ImageIOBase::Pointer>
+  CreateAll();
+
+  /** The first ImageIO in priority order that reads (CanReadFile) or writes (CanWriteFile) `fileName`; null if none.
+   * Entries of lazy providers are tried only when no earlier entry took the file. */
+  static ImageIOBase::Pointer
+  CreateImageIO(const std::string & fileName, IOFileModeEnum mode);
+
+  /** Registers NiBridge's available factories with ITK's object factories, in priority order and in front of ITK's
+   * own (which the program registers itself, as itk::ImageFileReader does). Factories registered already (by class
+   * name) are not registered again.
+   * The plugin's registration honours NIBRIDGE_PLUGIN_NIFTI: "nibabel" puts NiBridgeNiftiImageIO in front of ITK's
+   * NiftiImageIO too; anything else, or nothing, leaves NIfTI-1 and Analyze files to ITK's reader. */
+  static void
+  RegisterFactories(ImageIORegistration registration = ImageIORegistration::Program);
+
+  /** Whether the plugin's registration puts the native NIfTI reader in front (NIBRIDGE_PLUGIN_NIFTI=nibabel). */
+  static bool
+  PluginTakesNIfTI();
+};
+
+/** Registers NiBridge's ImageIO factories for a C++ program: ImageIOList::RegisterFactories(). Include
+ * itkNiBabelImageIOFactory.h and call itk::nibridge::ProvidePythonBridgeImageIOs() first to have NiBabelImageIO
+ * among them. */
+NiBridgeCore_EXPORT void
+RegisterImageIOFactories();
+
+} // namespace nibridge
+} // namespace itk
+
+#endif

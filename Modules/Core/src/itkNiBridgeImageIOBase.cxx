@@ -1,0 +1,199 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeImageIOBase.h"
+
+#include "itkByteSwapper.h"
+#include "itkMetaDataObject.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace itk
+{
+namespace
+{
+/** A 2D affine that a 2D ITK image can hold (GeometryFromRASAffine's condition). */
+bool
+AffineStaysInPlane(const nibridge::AffineMatrix & affine)
+{
+  return affine[2][0] == 0.0 && affine[2][1] == 0.0 && affine[0][2] == 0.0 && affine[1][2] == 0.0 &&
+         affine[2][3] == 0.0;
+}
+} // namespace
+
+NiBridgeImageIOBase::NiBridgeImageIOBase()
+{
+  this->SetNumberOfDimensions(3);
+  this->SetFileType(IOFileEnum::Binary);
+  this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
+                                                           : IOByteOrderEnum::LittleEndian);
+}
+
+NiBridgeImageIOBase::~NiBridgeImageIOBase() = default;
+
+void
+NiBridgeImageIOBase::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "ReadRawValues: " << (m_ReadRawValues ? "On" : "Off") << std::endl;
+  os << indent << "ReadAsFloat64: " << (m_ReadAsFloat64 ? "On" : "Off") << std::endl;
+  os << indent << "ValuesDifferFromStored: " << (m_ValuesDifferFromStored ? "yes" : "no") << std::endl;
+}
+
+std::string
+NiBridgeImageIOBase::GetValuesName() const
+{
+  if (m_ReadRawValues && m_ReadAsFloat64)
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": ReadRawValues and ReadAsFloat64 exclude each other");
+  }
+  return m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+}
+
+bool
+NiBridgeImageIOBase::GetValuesDifferFromStored() const
+{
+  return m_ValuesDifferFromStored;
+}
+
+std::string
+NiBridgeImageIOBase::QuotedFileName() const
+{
+  return '"' + m_FileName + '"';
+}
+
+std::vector<double>
+NiBridgeImageIOBase::GetDefaultDirection(unsigned int axis) const
+{
+  if (this->GetNumberOfDimensions() > 3 && axis < 3)
+  {
+    return this->GetDirection(axis);
+  }
+  return Superclass::GetDefaultDirection(axis);
+}
+
+void
+NiBridgeImageIOBase::SetMetaDataText(const std::string & key, const std::string & value)
+{
+  EncapsulateMetaData<std::string>(this->GetMetaDataDictionary(), key, value);
+}
+
+void
+NiBridgeImageIOBase::SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
+                                        const std::optional<nibridge::AffineMatrix> & affine,
+                                        const std::vector<double> &                   zooms)
+{
+  m_NiBabelShape = shape;
+  // ITK's axes: nibabel's, and for 1D and out-of-plane 2D images a third of size 1 (with their geometry).
+  auto numberOfDimensions = static_cast<unsigned int>(shape.size());
+  if (affine && (numberOfDimensions == 1 || (numberOfDimensions == 2 && !AffineStaysInPlane(*affine))))
+  {
+    numberOfDimensions = 3;
+  }
+  nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
+  if (affine)
+  {
+    std::vector<double> extraAxisSpacing;
+    for (unsigned int axis = 3; axis < numberOfDimensions; ++axis)
+    {
+      const double zoom = axis < zooms.size() ? zooms[axis] : 1.0;
+      extraAxisSpacing.push_back(std::isfinite(zoom) && zoom > 0.0 ? zoom : 1.0);
+    }
+    const std::string what = this->QuotedFileName() + " (nibabel's affine)";
+    if (numberOfDimensions <= 5)
+    {
+      geometry = nibridge::GeometryFromRASAffine(*affine, numberOfDimensions, extraAxisSpacing, what);
+    }
+    else
+    {
+      const nibridge::ImageGeometry spatial = nibridge::GeometryFromRASAffine(*affine, 3, {}, what);
+      for (unsigned int row = 0; row < 3; ++row)
+      {
+        geometry.spacing[row] = spatial.spacing[row];
+        geometry.origin[row] = spatial.origin[row];
+        std::copy(spatial.direction[row].begin(), spatial.direction[row].end(), geometry.direction[row].begin());
+      }
+      std::copy(extraAxisSpacing.begin(), extraAxisSpacing.end(), geometry.spacing.begin() + 3);
+    }
+  }
+  this->SetNumberOfDimensions(numberOfDimensions);
+  for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)
+  {
+    this->SetDimensions(axis, axis < shape.size() ? static_cast<SizeValueType>(shape[axis]) : 1);
+  }
+  nibridge::SetGeometry(*this, geometry);
+  if (affine)
+  {
+    nibridge::StoreRASAffine(this->GetMetaDataDictionary(), *affine);
+  }
+}
+
+void
+NiBridgeImageIOBase::RegionInImage(std::vector<std::uint64_t> & index, std::vector<std::uint64_t> & size) const
+{
+  // The IO region may have fewer axes than the image (the first slice of the others) or more (each of size 1).
+  const unsigned int numberOfDimensions = this->GetNumberOfDimensions();
+  index.assign(numberOfDimensions, 0);
+  size.assign(numberOfDimensions, 1);
+  for (unsigned int axis = 0; axis < m_IORegion.GetImageDimension(); ++axis)
+  {
+    const IndexValueType start = m_IORegion.GetIndex(axis);
+    const SizeValueType  count = m_IORegion.GetSize(axis);
+    const std::uint64_t  extent = axis < numberOfDimensions ? this->GetDimensions(axis) : 1;
+    if (start < 0 || count == 0 || static_cast<std::uint64_t>(start) + count > extent)
+    {
+      std::ostringstream region;
+      region << m_IORegion;
+      itkExceptionMacro(<< this->QuotedFileName() << ": the requested region lies outside the image: " << region.str());
+    }
+    if (axis < numberOfDimensions)
+    {
+      index[axis] = static_cast<std::uint64_t>(start);
+      size[axis] = count;
+    }
+  }
+}
+
+namespace nibridge
+{
+ImageGeometry
+GeometryOf(const ImageIOBase & imageIO)
+{
+  const unsigned int dimension = imageIO.GetNumberOfDimensions();
+  ImageGeometry      geometry = ImageGeometry::Identity(dimension);
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    geometry.spacing[axis] = imageIO.GetSpacing(axis);
+    geometry.origin[axis] = imageIO.GetOrigin(axis);
+    const std::vector<double> column = imageIO.GetDirection(axis);
+    for (unsigned int row = 0; row < dimension && row < column.size(); ++row)
+    {
+      geometry.direction[row][axis] = column[row];
+    }
+  }
+  geometry.sourceAffine = StoredRASAffine(imageIO.GetMetaDataDictionary());
+  return geometry;
+}
+
+void
+SetGeometry(ImageIOBase & imageIO, const ImageGeometry & geometry)
+{
+  const unsigned int dimension = geometry.GetDimension();
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    imageIO.SetSpacing(axis, geometry.spacing[axis]);
+    imageIO.SetOrigin(axis, geometry.origin[axis]);
+    std::vector<double> column(dimension);
+    for (unsigned int row = 0; row < dimension; ++row)
+    {
+      column[row] = geometry.direction[row][axis];
+    }
+    imageIO.SetDirection(axis, column);
+  }
+}
+} // namespace nibridge
+} // namespace itk

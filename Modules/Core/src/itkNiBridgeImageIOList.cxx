@@ -1,0 +1,223 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeImageIOList.h"
+
+#include "itkNiBridgeMGHImageIO.h"
+#include "itkNiBridgeNiftiImageIO.h"
+#include "itkNumPyImageIOFactory.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <list>
+#include <map>
+#include <mutex>
+
+namespace itk
+{
+namespace nibridge
+{
+namespace
+{
+template<typename TImageIO>
+ProvidedImageIO
+CoreImageIO()
+{
+  return { TImageIO::New()->GetNameOfClass(),
+           [] { return ImageIOBase::Pointer(TImageIO::New()); },
+           [] { return ObjectFactoryBase::Pointer(NiBridgeImageIOFactory<TImageIO>::New()); } };
+}
+
+/** What has been provided, and the lazy providers not called yet. */
+struct ProvidedState
+{
+  std::mutex                                              mutex;
+  std::map<ImageIOProvider, std::vector<ProvidedImageIO>> provided;
+  std::map<ImageIOProvider, std::function<void()>>        lazy;
+
+  ProvidedState()
+  {
+    provided[ImageIOProvider::Core] = { CoreImageIO<NiBridgeNiftiImageIO>(),
+                                        CoreImageIO<NiBridgeMGHImageIO>(),
+                                        CoreImageIO<NumPyImageIO>() };
+  }
+};
+
+ProvidedState &
+State()
+{
+  static ProvidedState state;
+  return state;
+}
+
+/** The provided ImageIOs of an entry, in order: the class of a named entry, all of ITK's for the ITK entry. Calls the
+ * provider's lazy function first if nothing was provided yet. */
+std::vector<ProvidedImageIO>
+ImageIOsOf(const ImageIOListEntry & entry)
+{
+  ProvidedState &       state = State();
+  std::function<void()> provide;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    const auto                  found = state.provided.find(entry.provider);
+    if (found == state.provided.end() || found->second.empty())
+    {
+      const auto lazy = state.lazy.find(entry.provider);
+      if (lazy != state.lazy.end())
+      {
+        provide = std::move(lazy->second);
+        state.lazy.erase(lazy);
+      }
+    }
+  }
+  if (provide)
+  {
+    provide(); // outside the lock: it calls Provide
+  }
+  std::lock_guard<std::mutex>  lock(state.mutex);
+  std::vector<ProvidedImageIO> imageIOs;
+  for (const ProvidedImageIO & imageIO : state.provided[entry.provider])
+  {
+    if (entry.className[0] == '\0' || imageIO.className == entry.className)
+    {
+      imageIOs.push_back(imageIO);
+    }
+  }
+  return imageIOs;
+}
+
+bool
+InPlugin(const ImageIOListEntry & entry)
+{
+  return entry.pluginDefault ||
+         (std::string(entry.className) == "NiBridgeNiftiImageIO" && ImageIOList::PluginTakesNIfTI());
+}
+} // namespace
+
+const std::vector<ImageIOListEntry> &
+ImageIOList::GetEntries()
+{
+  static const std::vector<ImageIOListEntry> entries = {
+    { "NiBridgeNiftiImageIO",
+      ImageIOProvider::Core,
+      "read NIfTI-1, NIfTI-2 and Analyze (.nii, .nii.gz, .hdr/.img), natively with nibabel's rules",
+      false },
+    { "NiBridgeMGHImageIO", ImageIOProvider::Core, "read MGH/MGZ natively with nibabel's rules", true },
+    { "NumPyImageIO", ImageIOProvider::Core, "read and write .npy", true },
+    { "NiBabelImageIO",
+      ImageIOProvider::PythonBridge,
+      "read MINC, PAR/REC, AFNI, ECAT, CIFTI-2 and the NIfTI/MGH files the native readers leave to nibabel; write "
+      "MGH/MGZ (and NIfTI-2, CIFTI-2)",
+      true },
+    { "",
+      ImageIOProvider::ITK,
+      "read and write every other format ITK handles (NRRD, MetaImage, VTK, PNG, TIFF, DICOM, ...); write NIfTI-1",
+      false },
+  };
+  return entries;
+}
+
+void
+ImageIOList::Provide(ImageIOProvider provider, std::vector<ProvidedImageIO> imageIOs)
+{
+  ProvidedState &             state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  state.provided[provider] = std::move(imageIOs);
+  state.lazy.erase(provider);
+}
+
+void
+ImageIOList::SetLazyProvider(ImageIOProvider provider, std::function<void()> provide)
+{
+  ProvidedState &             state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  state.lazy[provider] = std::move(provide);
+}
+
+std::vector<ImageIOBase::Pointer>
+ImageIOList::CreateAll()
+{
+  std::vector<ImageIOBase::Pointer> all;
+  for (const ImageIOListEntry & entry : GetEntries())
+  {
+    for (const ProvidedImageIO & imageIO : ImageIOsOf(entry))
+    {
+      all.push_back(imageIO.create());
+    }
+  }
+  return all;
+}
+
+ImageIOBase::Pointer
+ImageIOList::CreateImageIO(const std::string & fileName, IOFileModeEnum mode)
+{
+  const bool reading = mode == IOFileModeEnum::ReadMode;
+  for (const ImageIOListEntry & entry : GetEntries())
+  {
+    for (const ProvidedImageIO & provided : ImageIOsOf(entry))
+    {
+      ImageIOBase::Pointer imageIO = provided.create();
+      if (reading ? imageIO->CanReadFile(fileName.c_str()) : imageIO->CanWriteFile(fileName.c_str()))
+      {
+        return imageIO;
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool
+ImageIOList::PluginTakesNIfTI()
+{
+  const char * choice = std::getenv("NIBRIDGE_PLUGIN_NIFTI");
+  return choice != nullptr && std::string(choice) == "nibabel";
+}
+
+void
+ImageIOList::RegisterFactories(ImageIORegistration registration)
+{
+  // Idempotent by content: a factory already registered (by name) is not registered again, and one gone (ITK's
+  // ReHash() unregisters everything, then calls the plugin's itkLoad again) is registered again.
+  const std::list<ObjectFactoryBase *> registered = ObjectFactoryBase::GetRegisteredFactories();
+  const auto                           isRegistered = [&registered](const char * name) {
+    return std::any_of(registered.begin(), registered.end(), [name](ObjectFactoryBase * factory) {
+      return std::string(factory->GetNameOfClass()) == name;
+    });
+  };
+  std::vector<ObjectFactoryBase::Pointer> factories;
+  for (const ImageIOListEntry & entry : GetEntries())
+  {
+    if (entry.provider == ImageIOProvider::ITK || (registration == ImageIORegistration::Plugin && !InPlugin(entry)))
+    {
+      continue;
+    }
+    for (const ProvidedImageIO & imageIO : ImageIOsOf(entry))
+    {
+      if (imageIO.factory)
+      {
+        ObjectFactoryBase::Pointer factory = imageIO.factory();
+        if (!isRegistered(factory->GetNameOfClass()))
+        {
+          factories.push_back(factory);
+        }
+      }
+    }
+  }
+  // Each at the front, last first: the list's order, in front of the factories registered before.
+  for (auto factory = factories.rbegin(); factory != factories.rend(); ++factory)
+  {
+    ObjectFactoryBase::RegisterFactory(*factory, ObjectFactoryBase::INSERT_AT_FRONT);
+  }
+}
+
+void
+RegisterImageIOFactories()
+{
+  ImageIOList::RegisterFactories(ImageIORegistration::Program);
+}
+
+} // namespace nibridge
+} // namespace itk

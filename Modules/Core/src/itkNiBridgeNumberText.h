@@ -1,0 +1,33 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#ifndef itkNiBridgeNumberText_h
+#define itkNiBridgeNumberText_h
+
+// PRIVATE to NiBridgeCore. Numbers as Python and NumPy print them, so that the metadata the native readers
+// write is the text NiBabelImageIO's Python side writes for the same header (nibridge_nibabel_io.as_text).
+
+#include <string>
+
+namespace itk
+{
+namespace nibridge
+{
+/** `str(numpy.float64(value))`, which is also Python's `repr(float(value))`: the shortest digits that read back
+ * exactly, positional for 1e-4 <= |value| < 1e16 ("0.5", "100.0"), scientific otherwise ("1e-05", "1.5e+16"),
+ * "nan", "inf", "-inf". */
+std::string
+PythonFloatText(double value);
+
+/** `str(numpy.float32(value))`: the shortest digits that read back as the same float32, positional for
+ * 1e-4 <= |value| < 1e6, scientific otherwise ("1.2345679e+08"). */
+std::string
+NumPyFloat32Text(float value);
+
+} // namespace nibridge
+} // namespace itk
+
+#endif
