@@ -11,6 +11,7 @@
 
 #include "itkCommonEnums.h"
 #include "itkImageIOBase.h"
+#include "itkNiBridgeGeometry.h"
 #include "itkObjectFactoryBase.h"
 
 #include <functional>
@@ -118,6 +119,13 @@ public:
   static bool
   PluginTakesNIfTI();
 };
+
+/** How the geometry a file written a moment ago holds differs from `intended` (the image's), read back through the
+ * list: empty if it is the same (to within the precision of the format's float32 or decimal fields, 1e-5 relative),
+ * else one line saying what was lost ("holds no geometry", "its affine differs by up to 1.9 mm", ...). For writers that
+ * must never lose geometry silently: a format that cannot hold it is reported, to refuse the write or to warn. */
+NiBridgeCore_EXPORT std::string
+                    DescribeGeometryLoss(const std::string & writtenFileName, const ImageGeometry & intended);
 
 /** Registers NiBridge's ImageIO factories for a C++ program: ImageIOList::RegisterFactories(). Include
  * itkNiBabelImageIOFactory.h and call itk::nibridge::ProvidePythonBridgeImageIOs() first to have NiBabelImageIO

@@ -39,6 +39,8 @@ namespace itk
  * as COMPLEX of double, RGB as RGB of double).
  *
  * Streaming: any region is read on its own; consecutive regions continue one pass over a gzip stream.
+ *
+ * Writing (see Write()): the image's geometry as nibabel's affine, exactly, shears included.
  * \ingroup NiBridgeCore
  */
 class NiBridgeCore_EXPORT NiBridgeNiftiImageIO : public NiBridgeImageIOBase
@@ -90,20 +92,34 @@ public:
 
   /*-------- Writing -------- */
 
-  /** False: this IO reads; NIfTI files are written by ITK's NiftiImageIO or NiBabelImageIO. */
-  bool
-  CanWriteFile(const char *) override
-  {
-    return false;
-  }
+  /** Write NIfTI-2 (540-byte header, float64 affine). Default: off, NIfTI-1 as nibabel's Nifti1Image writes it, unless
+   * the image was read from NIfTI-2 (the dictionary's NiBabel_ImageClass) or an axis is longer than NIfTI-1 holds. */
+  itkSetMacro(WriteNIfTI2, bool);
+  itkGetConstMacro(WriteNIfTI2, bool);
+  itkBooleanMacro(WriteNIfTI2);
 
-  /** Throws: this IO does not write. */
+  /** True for .nii, .nii.gz, .hdr/.img and .hdr.gz/.img.gz names (any case). */
+  bool
+  CanWriteFile(const char * fileName) override;
+
+  /** Checks that the image can be written; the header is written with the data by Write(). */
   void
   WriteImageInformation() override;
 
-  /** Throws: this IO does not write. */
+  /** Writes the whole image as nibabel's Nifti1Image (or Nifti2Image) of the image's RAS affine writes it: the affine
+   * as the sform (shears included; float32 in NIfTI-1, float64 in NIfTI-2), its rotation as the qform (code 0), voxel
+   * sizes as pixdim, the spacing of axes beyond the third as pixdim[4...], the 4-D origin as toffset. Scalars of
+   * every component type but bool, complex float/double, RGB/RGBA of unsigned char; other multi-component pixels as
+   * NIfTI's vectors (5-D, components last, intent "vector"). Through temporary files renamed over the targets. */
   void
   Write(const void * buffer) override;
+
+  /** False: the whole image is written at once. */
+  bool
+  CanStreamWrite() override
+  {
+    return false;
+  }
 
 protected:
   NiBridgeNiftiImageIO();
@@ -116,6 +132,7 @@ protected:
 private:
   struct Information; // the header last read and the open voxel stream, in the .cxx
   std::unique_ptr<Information> m_Information;
+  bool                         m_WriteNIfTI2{ false };
 };
 
 using NiBridgeNiftiImageIOFactory = NiBridgeImageIOFactory<NiBridgeNiftiImageIO>;

@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNiBridgeImageIOList.h"
 
+#include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
 #include "itkNumPyImageIOFactory.h"
@@ -15,6 +16,8 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <sstream>
+#include <cmath>
 
 namespace itk
 {
@@ -103,7 +106,8 @@ ImageIOList::GetEntries()
   static const std::vector<ImageIOListEntry> entries = {
     { "NiBridgeNiftiImageIO",
       ImageIOProvider::Core,
-      "read NIfTI-1, NIfTI-2 and Analyze (.nii, .nii.gz, .hdr/.img), natively with nibabel's rules",
+      "read NIfTI-1, NIfTI-2 and Analyze (.nii, .nii.gz, .hdr/.img) natively with nibabel's rules; write NIfTI-1 and "
+      "NIfTI-2 as nibabel does",
       false },
     { "NiBridgeMGHImageIO", ImageIOProvider::Core, "read MGH/MGZ natively with nibabel's rules", true },
     { "NumPyImageIO", ImageIOProvider::Core, "read and write .npy", true },
@@ -211,6 +215,67 @@ ImageIOList::RegisterFactories(ImageIORegistration registration)
   {
     ObjectFactoryBase::RegisterFactory(*factory, ObjectFactoryBase::INSERT_AT_FRONT);
   }
+}
+
+std::string
+DescribeGeometryLoss(const std::string & writtenFileName, const ImageGeometry & intended)
+{
+  ImageIOBase::Pointer imageIO = ImageIOList::CreateImageIO(writtenFileName, IOFileModeEnum::ReadMode);
+  if (!imageIO)
+  {
+    return "no reader reads it back to check its geometry";
+  }
+  imageIO->SetFileName(writtenFileName);
+  imageIO->ReadImageInformation();
+  const ImageGeometry written = GeometryOf(*imageIO);
+  const unsigned int  dimension = intended.GetDimension();
+  if (written.GetDimension() < dimension)
+  {
+    return "it holds " + std::to_string(written.GetDimension()) + " of the image's " + std::to_string(dimension) +
+           " axes";
+  }
+  const AffineMatrix writtenAffine = RASAffineFromGeometry(written, '"' + writtenFileName + '"');
+  const AffineMatrix intendedAffine = RASAffineFromGeometry(intended, "the image geometry");
+  double             largest = 0.0;
+  double             difference = 0.0;
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      largest = std::max(largest, std::abs(intendedAffine[row][column]));
+      difference = std::max(difference, std::abs(writtenAffine[row][column] - intendedAffine[row][column]));
+    }
+  }
+  for (unsigned int axis = 3; axis < dimension; ++axis)
+  {
+    largest = std::max(largest, std::abs(intended.spacing[axis]));
+    difference = std::max(difference, std::abs(written.spacing[axis] - intended.spacing[axis]));
+  }
+  if (difference <= 1e-5 * std::max(largest, 1.0))
+  {
+    return {};
+  }
+  bool writtenIsIdentity = true;
+  for (unsigned int row = 0; row < written.GetDimension(); ++row)
+  {
+    writtenIsIdentity = writtenIsIdentity && written.spacing[row] == 1.0 && written.origin[row] == 0.0;
+    for (unsigned int column = 0; column < written.GetDimension(); ++column)
+    {
+      writtenIsIdentity = writtenIsIdentity && written.direction[row][column] == (row == column ? 1.0 : 0.0);
+    }
+  }
+  std::ostringstream text;
+  text.precision(3);
+  if (writtenIsIdentity)
+  {
+    text << "its format holds no geometry (spacing, origin and direction are dropped)";
+  }
+  else
+  {
+    text << "its format does not hold the image's geometry (" << imageIO->GetNameOfClass()
+         << "): the affine read back differs by up to " << difference << " (mm)";
+  }
+  return text.str();
 }
 
 void

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -347,6 +348,20 @@ public:
     }
   }
 
+  /** Writes the raw bytes of a field (at most its size). */
+  void
+  SetBytes(const char * name, const std::string & bytes)
+  {
+    const HeaderField & field = Field(name);
+    std::memcpy(&m_Bytes[field.offset], bytes.data(), std::min<std::size_t>(bytes.size(), field.size * field.count));
+  }
+
+  const std::string &
+  Raw() const
+  {
+    return m_Bytes;
+  }
+
   /** A bytes field as NumPy's bytes scalar holds it: trailing NULs dropped. */
   std::string
   Bytes(const char * name) const
@@ -590,7 +605,178 @@ ReadHeaderBytes(const NiftiFiles & files, const std::string & fileName, std::siz
   return bytes;
 }
 
+/** The rotation nearest to `matrix` (its polar decomposition's orthogonal factor), by Newton's iteration
+ * R <- (R + R^-T) / 2, which converges quadratically for any invertible matrix. */
+void
+NearestOrthogonal(double matrix[3][3])
+{
+  for (unsigned int iteration = 0; iteration < 100; ++iteration)
+  {
+    const double determinant = matrix[0][0] * (matrix[1][1] * matrix[2][2] - matrix[1][2] * matrix[2][1]) -
+                               matrix[0][1] * (matrix[1][0] * matrix[2][2] - matrix[1][2] * matrix[2][0]) +
+                               matrix[0][2] * (matrix[1][0] * matrix[2][1] - matrix[1][1] * matrix[2][0]);
+    if (determinant == 0.0)
+    {
+      return;
+    }
+    // The inverse transposed is the cofactor matrix over the determinant.
+    double next[3][3];
+    double change = 0.0;
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      for (unsigned int column = 0; column < 3; ++column)
+      {
+        const unsigned int r1 = (row + 1) % 3, r2 = (row + 2) % 3, c1 = (column + 1) % 3, c2 = (column + 2) % 3;
+        const double       cofactor = matrix[r1][c1] * matrix[r2][c2] - matrix[r1][c2] * matrix[r2][c1];
+        next[row][column] = 0.5 * (matrix[row][column] + cofactor / determinant);
+        change = std::max(change, std::abs(next[row][column] - matrix[row][column]));
+      }
+    }
+    std::memcpy(matrix, next, sizeof(next));
+    if (change < 1e-15)
+    {
+      return;
+    }
+  }
+}
+
+/** The unit quaternion (w >= 0) of a rotation matrix. */
+std::array<double, 4>
+QuaternionOf(const double rotation[3][3])
+{
+  const double trace = rotation[0][0] + rotation[1][1] + rotation[2][2];
+  double       w, x, y, z;
+  if (trace > 0.0)
+  {
+    const double s = 2.0 * std::sqrt(1.0 + trace);
+    w = 0.25 * s;
+    x = (rotation[2][1] - rotation[1][2]) / s;
+    y = (rotation[0][2] - rotation[2][0]) / s;
+    z = (rotation[1][0] - rotation[0][1]) / s;
+  }
+  else if (rotation[0][0] > rotation[1][1] && rotation[0][0] > rotation[2][2])
+  {
+    const double s = 2.0 * std::sqrt(1.0 + rotation[0][0] - rotation[1][1] - rotation[2][2]);
+    w = (rotation[2][1] - rotation[1][2]) / s;
+    x = 0.25 * s;
+    y = (rotation[0][1] + rotation[1][0]) / s;
+    z = (rotation[0][2] + rotation[2][0]) / s;
+  }
+  else if (rotation[1][1] > rotation[2][2])
+  {
+    const double s = 2.0 * std::sqrt(1.0 + rotation[1][1] - rotation[0][0] - rotation[2][2]);
+    w = (rotation[0][2] - rotation[2][0]) / s;
+    x = (rotation[0][1] + rotation[1][0]) / s;
+    y = 0.25 * s;
+    z = (rotation[1][2] + rotation[2][1]) / s;
+  }
+  else
+  {
+    const double s = 2.0 * std::sqrt(1.0 + rotation[2][2] - rotation[0][0] - rotation[1][1]);
+    w = (rotation[1][0] - rotation[0][1]) / s;
+    x = (rotation[0][2] + rotation[2][0]) / s;
+    y = (rotation[1][2] + rotation[2][1]) / s;
+    z = 0.25 * s;
+  }
+  if (w < 0.0)
+  {
+    w = -w, x = -x, y = -y, z = -z;
+  }
+  return { w, x, y, z };
+}
 } // namespace
+
+std::uint64_t
+SingleFileDataOffset(bool nifti2)
+{
+  return (nifti2 ? Nifti2HeaderBytes : Nifti1HeaderBytes) + 4;
+}
+
+std::string
+MakeNiftiHeader(const NiftiWriteDescription & description)
+{
+  const bool        nifti2 = description.nifti2;
+  const std::size_t headerSize = nifti2 ? Nifti2HeaderBytes : Nifti1HeaderBytes;
+  HeaderBytes       header = nifti2 ? HeaderBytes(std::string(headerSize, '\0'), Nifti2Layout, false)
+                                    : HeaderBytes(std::string(headerSize, '\0'), Nifti1Layout, false);
+  header.SetNumber("sizeof_hdr", 0, static_cast<double>(headerSize));
+  header.SetNumber("dim", 0, static_cast<double>(description.shape.size()));
+  for (unsigned int axis = 1; axis < 8; ++axis)
+  {
+    header.SetNumber(
+      "dim", axis, axis <= description.shape.size() ? static_cast<double>(description.shape[axis - 1]) : 1.0);
+    header.SetNumber("pixdim", axis, 1.0);
+  }
+  header.SetNumber("datatype", 0, description.datatypeCode);
+  header.SetNumber("bitpix", 0, static_cast<double>(description.bytesPerVoxel * 8));
+  header.SetNumber("intent_code", 0, description.intentCode);
+  header.SetNumber("xyzt_units", 0, description.xyztUnits);
+  header.SetNumber("toffset", 0, description.timeOffset);
+  header.SetNumber("vox_offset", 0, description.pair ? 0.0 : static_cast<double>(SingleFileDataOffset(nifti2)));
+  header.SetNumber("scl_slope", 0, 1.0);
+  header.SetNumber("scl_inter", 0, 0.0);
+
+  // The sform: the affine itself (float32 in NIfTI-1, as nibabel stores it; float64 in NIfTI-2), shears included.
+  const AffineMatrix & affine = description.affine;
+  const char *         rows[3] = { "srow_x", "srow_y", "srow_z" };
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 4; ++column)
+    {
+      header.SetNumber(rows[row], column, affine[row][column]);
+    }
+  }
+  header.SetNumber("sform_code", 0, 2.0); // aligned, nibabel's default
+
+  // The qform as nibabel's set_qform fills it: voxel sizes from the columns, qfac from the handedness, the rotation
+  // nearest to the direction (shears stripped). Its code stays 0, nibabel's default, so readers take the sform.
+  double rotation[3][3];
+  double zooms[3];
+  for (unsigned int column = 0; column < 3; ++column)
+  {
+    zooms[column] = std::sqrt(affine[0][column] * affine[0][column] + affine[1][column] * affine[1][column] +
+                              affine[2][column] * affine[2][column]);
+    for (unsigned int row = 0; row < 3; ++row)
+    {
+      rotation[row][column] = zooms[column] > 0.0 ? affine[row][column] / zooms[column] : (row == column ? 1.0 : 0.0);
+    }
+  }
+  const double determinant = rotation[0][0] * (rotation[1][1] * rotation[2][2] - rotation[1][2] * rotation[2][1]) -
+                             rotation[0][1] * (rotation[1][0] * rotation[2][2] - rotation[1][2] * rotation[2][0]) +
+                             rotation[0][2] * (rotation[1][0] * rotation[2][1] - rotation[1][1] * rotation[2][0]);
+  const double qfac = determinant > 0.0 ? 1.0 : -1.0;
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    rotation[row][2] *= qfac;
+  }
+  NearestOrthogonal(rotation);
+  const std::array<double, 4> quaternion = QuaternionOf(rotation);
+  header.SetNumber("pixdim", 0, qfac);
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    header.SetNumber("pixdim", axis + 1, zooms[axis]);
+  }
+  for (std::size_t axis = 0; axis < description.extraZooms.size() && axis + 4 < 8; ++axis)
+  {
+    header.SetNumber("pixdim", static_cast<unsigned int>(axis + 4), description.extraZooms[axis]);
+  }
+  header.SetNumber("quatern_b", 0, quaternion[1]);
+  header.SetNumber("quatern_c", 0, quaternion[2]);
+  header.SetNumber("quatern_d", 0, quaternion[3]);
+  header.SetNumber("qoffset_x", 0, affine[0][3]);
+  header.SetNumber("qoffset_y", 0, affine[1][3]);
+  header.SetNumber("qoffset_z", 0, affine[2][3]);
+  header.SetNumber("qform_code", 0, 0.0);
+  const std::string magic =
+    nifti2 ? (description.pair ? std::string("ni2\0\r\n\x1a\n", 8) : std::string("n+2\0\r\n\x1a\n", 8))
+           : (description.pair ? std::string("ni1\0", 4) : std::string("n+1\0", 4));
+  header.SetBytes("magic", magic.substr(0, 4));
+  if (nifti2)
+  {
+    header.SetBytes("eol_check", magic.substr(4, 4));
+  }
+  return header.Raw();
+}
 
 bool
 NiftiFilesOf(const std::string & fileName, NiftiFiles & files)

@@ -91,6 +91,34 @@ struct NiftiHeader
 NiftiHeader
 ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files);
 
+/** \class NiftiWriteDescription
+ * \brief What a NIfTI-1 or NIfTI-2 header written by NiBridgeNiftiImageIO says: nibabel's fresh-image header
+ * (Nifti1Image(data, affine) before to_filename), with the affine as the sform (code 2, aligned) and its
+ * shear-stripped rotation as the qform (code 0, as nibabel's default), voxel sizes from the affine's columns.
+ */
+struct NiftiWriteDescription
+{
+  bool                       nifti2 = false;
+  bool                       pair = false;
+  std::vector<std::uint64_t> shape; // nibabel's, up to 7 axes
+  int                        datatypeCode = 0;
+  std::size_t                bytesPerVoxel = 0; // all channels
+  AffineMatrix               affine{};
+  std::vector<double>        extraZooms; // pixdim[4...]: the spacing of the axes beyond the third
+  int                        intentCode = 0;
+  int                        xyztUnits = 0;
+  double                     timeOffset = 0.0;
+};
+
+/** The header bytes (348 or 540, native byte order) for `description`; vox_offset is 352/544 for single files
+ * (header and 4 bytes of no extensions) and 0 for pairs. */
+std::string
+MakeNiftiHeader(const NiftiWriteDescription & description);
+
+/** The data offset of a single NIfTI-1 (352) or NIfTI-2 (544) file written by MakeNiftiHeader. */
+std::uint64_t
+SingleFileDataOffset(bool nifti2);
+
 /** Whether NiBridgeNiftiImageIO reads `fileName` as nibabel would: its name is a NIfTI / Analyze name, its header is
  * one nibabel loads as Nifti1Image, Nifti1Pair, Nifti2Image, Nifti2Pair or Spm2AnalyzeImage (not CIFTI-2, no SPM
  * .mat file beside it), of a datatype NiBridge holds and without scaling nibabel applies to complex or RGB data.

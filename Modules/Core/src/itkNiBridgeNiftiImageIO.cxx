@@ -11,6 +11,12 @@
 #include "itkNiBridgeVoxelBlock.h"
 
 #include "itkByteSwapper.h"
+#include "itkMetaDataObject.h"
+#include "itkNiBridgeCompressedFileWriter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
 
 namespace itk
 {
@@ -173,16 +179,129 @@ NiBridgeNiftiImageIO::Read(void * buffer)
   m_Information->reader->Read(index, size, m_Information->deliversFloat64, buffer);
 }
 
-void
-NiBridgeNiftiImageIO::WriteImageInformation()
+bool
+NiBridgeNiftiImageIO::CanWriteFile(const char * fileName)
 {
-  itkExceptionMacro(<< this->QuotedFileName() << ": NiBridgeNiftiImageIO reads NIfTI files; it does not write them");
+  nibridge::NiftiFiles files;
+  return fileName != nullptr && nibridge::NiftiFilesOf(fileName, files);
 }
 
 void
-NiBridgeNiftiImageIO::Write(const void *)
+NiBridgeNiftiImageIO::WriteImageInformation()
+{
+  // Everything is written by Write(); this checks early that the image has a NIfTI form.
+  if (!nibridge::ComponentTypeFromIOComponent(
+        this->GetComponentType(), this->GetPixelType(), this->GetNumberOfComponents()))
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": NIfTI holds no " << GetPixelTypeAsString(this->GetPixelType())
+                      << " pixels of " << this->GetNumberOfComponents() << ' '
+                      << GetComponentTypeAsString(this->GetComponentType()) << " components");
+  }
+}
+
+void
+NiBridgeNiftiImageIO::Write(const void * buffer)
 {
   this->WriteImageInformation();
+  nibridge::NiftiFiles files;
+  if (!nibridge::NiftiFilesOf(m_FileName, files))
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": not a NIfTI file name (.nii, .nii.gz, .hdr, .img)");
+  }
+  const unsigned int dimension = this->GetNumberOfDimensions();
+  const IOPixelEnum  pixel = this->GetPixelType();
+  const unsigned int components = this->GetNumberOfComponents();
+  const auto         component = *nibridge::ComponentTypeFromIOComponent(this->GetComponentType(), pixel, components);
+  const bool         complex = nibridge::IsComplex(component);
+  const bool color = component == nibridge::ComponentType::UInt8 && ((pixel == IOPixelEnum::RGB && components == 3) ||
+                                                                     (pixel == IOPixelEnum::RGBA && components == 4));
+  const bool vector = !complex && !color && components > 1; // NIfTI's vectors: 5-D, components last
+  if (component == nibridge::ComponentType::Bool || dimension < 1 || dimension > (vector ? 4u : 7u))
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": NIfTI holds 1 to 7 axes of numbers (up to 4 of vectors), not "
+                      << dimension << " axes of " << nibridge::ComponentTypeName(component));
+  }
+  if (m_IORegion.GetNumberOfPixels() != 0 && m_IORegion.GetNumberOfPixels() != this->GetImageSizeInPixels())
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": NiBridgeNiftiImageIO writes whole images, not regions");
+  }
+
+  nibridge::NiftiWriteDescription description;
+  description.pair = files.pair;
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    description.shape.push_back(this->GetDimensions(axis));
+  }
+  if (vector)
+  {
+    description.shape.resize(4, 1);
+    description.shape.push_back(components);
+    description.intentCode = 1007; // vector
+  }
+  std::string imageClass;
+  ExposeMetaData<std::string>(this->GetMetaDataDictionary(), ImageClassMetaDataKey, imageClass);
+  const bool tooLong = std::any_of(description.shape.begin(), description.shape.end(), [](std::uint64_t extent) {
+    return extent > static_cast<std::uint64_t>(std::numeric_limits<std::int16_t>::max());
+  });
+  description.nifti2 = m_WriteNIfTI2 || tooLong || imageClass == "Nifti2Image" || imageClass == "Nifti2Pair";
+  description.datatypeCode = *nibridge::NiftiDataTypeCode(component, color ? components : 1);
+  const std::size_t scalarBytes = this->GetComponentSize();
+  description.bytesPerVoxel = vector ? scalarBytes : scalarBytes * components;
+  const nibridge::ImageGeometry geometry = nibridge::GeometryOf(*this);
+  description.affine = nibridge::RASAffineFromGeometry(geometry, this->QuotedFileName() + ": the image geometry");
+  for (unsigned int axis = 3; axis < dimension; ++axis)
+  {
+    description.extraZooms.push_back(geometry.spacing[axis]);
+  }
+  if (dimension > 3)
+  {
+    description.timeOffset = geometry.origin[3];
+  }
+  const std::string header = nibridge::MakeNiftiHeader(description);
+
+  // The data: ITK's buffer is nibabel's Fortran order, but for vectors, whose components become the slowest axis.
+  const std::uint64_t pixels = this->GetImageSizeInPixels();
+  const auto *        source = static_cast<const char *>(buffer);
+  const auto          writeData = [&](nibridge::CompressedFileWriter & file) {
+    if (!vector)
+    {
+      file.Write(source, pixels * scalarBytes * components);
+      return;
+    }
+    std::vector<char> plane(static_cast<std::size_t>(std::min<std::uint64_t>(pixels, std::uint64_t{ 1 } << 20)) *
+                            scalarBytes);
+    const std::size_t planePixels = plane.size() / scalarBytes;
+    for (unsigned int channel = 0; channel < components; ++channel)
+    {
+      for (std::uint64_t done = 0; done < pixels; done += planePixels)
+      {
+        const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(planePixels, pixels - done));
+        for (std::size_t index = 0; index < count; ++index)
+        {
+          std::memcpy(plane.data() + index * scalarBytes,
+                      source + ((done + index) * components + channel) * scalarBytes,
+                      scalarBytes);
+        }
+        file.Write(plane.data(), count * scalarBytes);
+      }
+    }
+  };
+  if (files.pair)
+  {
+    nibridge::CompressedFileWriter headerFile(files.header, files.headerGzipped);
+    headerFile.Write(header.data(), header.size());
+    nibridge::CompressedFileWriter dataFile(files.data, files.dataGzipped);
+    writeData(dataFile);
+    dataFile.Commit();
+    headerFile.Commit();
+    return;
+  }
+  nibridge::CompressedFileWriter file(files.data, files.dataGzipped);
+  file.Write(header.data(), header.size());
+  const char noExtensions[4] = { 0, 0, 0, 0 };
+  file.Write(noExtensions, sizeof(noExtensions));
+  writeData(file);
+  file.Commit();
 }
 
 } // namespace itk

@@ -30,6 +30,7 @@ converter (see `nibridge._launcher`).
 """
 
 from ._core import (
+    GeometryWarning,
     Image,
     array_from_image,
     array_view_from_image,
@@ -44,6 +45,7 @@ from ._nibabel import from_nibabel, to_nibabel
 __version__ = "0.1.0"
 
 __all__ = [
+    "GeometryWarning",
     "Image",
     "__version__",
     "array_from_image",

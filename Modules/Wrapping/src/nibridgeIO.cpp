@@ -6,30 +6,13 @@
  *=========================================================================*/
 #include "nibridgeImage.h"
 
-// No itkImageFileReader.h: it would register every ImageIO factory with ITK (see ImageIOCreators).
-#include "itkBMPImageIO.h"
-#include "itkBioRadImageIO.h"
-#include "itkBruker2dseqImageIO.h"
-#include "itkGDCMImageIO.h"
-#include "itkGE4ImageIO.h"
-#include "itkGE5ImageIO.h"
-#include "itkGiplImageIO.h"
-#include "itkHDF5ImageIO.h"
-#include "itkJPEGImageIO.h"
-#include "itkJPEG2000ImageIO.h"
-#include "itkLSMImageIO.h"
-#include "itkMINCImageIO.h"
-#include "itkMRCImageIO.h"
-#include "itkMetaImageIO.h"
-#include "itkNiBabelImageIO.h"
+#include "itkNiBabelImageIOFactory.h"
 #include "itkNiBridgeAtomicFileWriter.h"
-#include "itkNiftiImageIO.h"
-#include "itkNrrdImageIO.h"
-#include "itkNumPyImageIO.h"
-#include "itkPNGImageIO.h"
-#include "itkStimulateImageIO.h"
-#include "itkTIFFImageIO.h"
-#include "itkVTKImageIO.h"
+#include "itkNiBridgeErrorText.h"
+#include "itkNiBridgeITKImageIOs.h"
+#include "itkNiBridgeImageIOBase.h"
+#include "itkNiBridgeImageIOList.h"
+#include "itkNiBridgeMGHImageIO.h"
 #include "itkImageIOBase.h"
 
 #include <algorithm>
@@ -45,25 +28,18 @@ namespace
 {
 using IOPixel = itk::IOPixelEnum;
 
-template<typename TImageIO>
-itk::ImageIOBase::Pointer
-New()
+/** nibridge.GeometryWarning: what imwrite warns when the file's format does not hold the image's geometry. */
+PyObject *
+GeometryWarning()
 {
-  return TImageIO::New().GetPointer();
+  static PyObject * warning = PyErr_NewExceptionWithDoc(
+    "nibridge.GeometryWarning",
+    "imwrite wrote a file whose format does not hold the image's geometry (spacing, origin, direction). "
+    "Turn it into an error with warnings.simplefilter('error', nibridge.GeometryWarning).",
+    PyExc_UserWarning,
+    nullptr);
+  return warning;
 }
-
-/** The ImageIOs imread and imwrite try, in order: nibabel's formats in front (as NiBabelImageIOFactory
- * registers itself), ITK's in the order ITK registers them, then .npy. They are kept here, not registered
- * with ITK's object factories, because every itk::Image::New() asks each registered factory for an
- * override: with twenty-two ImageIO factories that lookup cost more than the rest of an image view. */
-constexpr itk::ImageIOBase::Pointer (*ImageIOCreators[])() = {
-  &New<itk::NiBabelImageIO>, &New<itk::BMPImageIO>,  &New<itk::BioRadImageIO>,    &New<itk::Bruker2dseqImageIO>,
-  &New<itk::GDCMImageIO>,    &New<itk::GE4ImageIO>,  &New<itk::GE5ImageIO>,       &New<itk::GiplImageIO>,
-  &New<itk::HDF5ImageIO>,    &New<itk::JPEGImageIO>, &New<itk::JPEG2000ImageIO>,  &New<itk::LSMImageIO>,
-  &New<itk::MINCImageIO>,    &New<itk::MRCImageIO>,  &New<itk::MetaImageIO>,      &New<itk::NiftiImageIO>,
-  &New<itk::NrrdImageIO>,    &New<itk::PNGImageIO>,  &New<itk::StimulateImageIO>, &New<itk::TIFFImageIO>,
-  &New<itk::VTKImageIO>,     &New<itk::NumPyImageIO>
-};
 
 /** An error found without the GIL, raised as a Python exception once it is held again. */
 struct IOError
@@ -97,45 +73,58 @@ WritesSeveralFiles(std::string path)
   return false;
 }
 
+/** "<function>: \"<path>\": <reason>", naming the file once, in one line. */
 std::string
-Quoted(const std::string & path)
+Failure(const char * function, const std::string & path, const std::string & description)
 {
-  return "'" + path + "'";
+  return std::string(function) + ": " + itk::nibridge::NamingTheFile(path, itk::nibridge::OneLineReason(description));
 }
 
-/** The ImageIO for a file, or an error naming it. Runs without the GIL. */
+/** The ImageIO for a file from NiBridge's one ordered list (itk::nibridge::ImageIOList), or an error naming it. Runs
+ * without the GIL. */
 itk::ImageIOBase::Pointer
 CreateImageIO(const std::string & path, itk::IOFileModeEnum mode, std::optional<IOError> & error)
 {
   const bool reading = mode == itk::IOFileModeEnum::ReadMode;
   if (reading && !std::filesystem::exists(path))
   {
-    error = IOError{ PyExc_FileNotFoundError, "imread: " + Quoted(path) + ": no such file" };
+    error = IOError{ PyExc_FileNotFoundError, Failure("imread", path, "no such file") };
     return nullptr;
   }
-  itk::ImageIOBase::Pointer imageIO;
-  for (const auto create : ImageIOCreators)
-  {
-    auto candidate = create();
-    if (reading ? candidate->CanReadFile(path.c_str()) : candidate->CanWriteFile(path.c_str()))
-    {
-      imageIO = candidate;
-      break;
-    }
-  }
+  itk::ImageIOBase::Pointer imageIO = itk::nibridge::ImageIOList::CreateImageIO(path, mode);
   if (imageIO.IsNull())
   {
     error = IOError{ reading ? PyExc_OSError : PyExc_ValueError,
-                     std::string(reading ? "imread: " : "imwrite: ") + Quoted(path) +
-                       (reading ? ": no ImageIO can read this file (unknown or malformed format)"
-                                : ": no ImageIO writes this file name's extension") };
+                     reading ? Failure("imread", path, "no ImageIO can read this file (unknown or malformed format)")
+                             : Failure("imwrite", path, "no ImageIO writes this file name's extension") };
   }
   return imageIO;
 }
 
-std::unique_ptr<Image>
-ImageRead(const std::string & path)
+/** The values imread is asked for: nibabel's "scaled" ones (numpy.asarray(img.dataobj)), the "raw" stored ones, or
+ * "float64" (img.get_fdata()). */
+void
+SetValues(itk::ImageIOBase & imageIO, const std::string & values)
 {
+  if (auto * nibabelRule = dynamic_cast<itk::NiBridgeImageIOBase *>(&imageIO))
+  {
+    nibabelRule->SetReadRawValues(values == "raw");
+    nibabelRule->SetReadAsFloat64(values == "float64");
+  }
+  if (auto * mgh = dynamic_cast<itk::NiBridgeMGHImageIO *>(&imageIO))
+  {
+    mgh->ReadFooterWithHeaderOff(); // the dictionary is taken after Read(): one pass over a .mgz
+  }
+}
+
+std::unique_ptr<Image>
+ImageRead(const std::string & path, const std::string & values)
+{
+  if (values != "scaled" && values != "raw" && values != "float64")
+  {
+    throw py::value_error("imread: values must be 'scaled', 'raw' or 'float64', not " +
+                          py::repr(py::str(values)).cast<std::string>());
+  }
   std::optional<IOError>    error;
   itk::ImageIOBase::Pointer imageIO;
   {
@@ -146,13 +135,14 @@ ImageRead(const std::string & path)
       imageIO = CreateImageIO(path, itk::IOFileModeEnum::ReadMode, error);
       if (imageIO)
       {
+        SetValues(*imageIO, values);
         imageIO->SetFileName(path);
         imageIO->ReadImageInformation();
       }
     }
     catch (const itk::ExceptionObject & exception)
     {
-      error = IOError{ PyExc_OSError, "imread: " + Quoted(path) + ": " + exception.GetDescription() };
+      error = IOError{ PyExc_OSError, Failure("imread", path, exception.GetDescription()) };
     }
   }
   if (error)
@@ -167,30 +157,24 @@ ImageRead(const std::string & path)
     itk::nibridge::ComponentTypeFromIOComponent(imageIO->GetComponentType(), pixel, numberOfComponents);
   if (!component)
   {
-    throw py::type_error("imread: " + Quoted(path) + ": its pixels (" + itk::ImageIOBase::GetPixelTypeAsString(pixel) +
-                         " of " + itk::ImageIOBase::GetComponentTypeAsString(imageIO->GetComponentType()) +
-                         ") have no NiBridge dtype");
+    throw py::type_error(Failure("imread",
+                                 path,
+                                 std::string("its pixels (") + itk::ImageIOBase::GetPixelTypeAsString(pixel) + " of " +
+                                   itk::ImageIOBase::GetComponentTypeAsString(imageIO->GetComponentType()) +
+                                   ") have no NiBridge dtype"));
   }
   if (dimension < 2 || dimension > 4)
   {
-    throw py::value_error("imread: " + Quoted(path) + ": a " + std::to_string(dimension) +
-                          "-dimensional image; NiBridge holds 2, 3 and 4 dimensions");
+    throw py::value_error(Failure(
+      "imread", path, "a " + std::to_string(dimension) + "-dimensional image; NiBridge holds 2, 3 and 4 dimensions"));
   }
   const bool                      isComplex = pixel == IOPixel::COMPLEX;
   const bool                      isVector = !isComplex && numberOfComponents > 1;
   std::vector<itk::SizeValueType> size(dimension);
-  std::vector<double>             spacing(dimension), origin(dimension), direction(dimension * dimension);
   itk::ImageIORegion              region(dimension);
   for (unsigned int axis = 0; axis < dimension; ++axis)
   {
     size[axis] = imageIO->GetDimensions(axis);
-    spacing[axis] = imageIO->GetSpacing(axis);
-    origin[axis] = imageIO->GetOrigin(axis);
-    const auto column = imageIO->GetDirection(axis);
-    for (unsigned int row = 0; row < dimension; ++row)
-    {
-      direction[row * dimension + axis] = row < column.size() ? column[row] : (row == axis ? 1.0 : 0.0);
-    }
     region.SetIndex(axis, 0);
     region.SetSize(axis, size[axis]);
   }
@@ -198,20 +182,16 @@ ImageRead(const std::string & path)
   auto         image = std::make_unique<Image>(operations, operations.New(size, isVector ? numberOfComponents : 1));
   try
   {
-    operations.SetSpacing(image->ItkImage(), spacing.data());
-    operations.SetOrigin(image->ItkImage(), origin.data());
-    operations.SetDirection(image->ItkImage(), direction.data());
+    SetGeometry(*image, itk::nibridge::GeometryOf(*imageIO));
   }
   catch (const itk::ExceptionObject & exception)
   {
-    throw py::value_error("imread: " + Quoted(path) + ": " + exception.GetDescription());
+    throw py::value_error(Failure("imread", path, exception.GetDescription()));
   }
   if ((pixel == IOPixel::RGB && numberOfComponents == 3) || (pixel == IOPixel::RGBA && numberOfComponents == 4))
   {
     image->SetPixelType(pixel == IOPixel::RGB ? PixelType::RGB : PixelType::RGBA, "imread");
   }
-  // The reader's metadata, with the file's own affine where the reader keeps it (NiBabelImageIO).
-  image->ItkImage().SetMetaDataDictionary(imageIO->GetMetaDataDictionary());
   operations.Allocate(image->ItkImage(), false);
   void * buffer = operations.Buffer(image->ItkImage());
   {
@@ -223,13 +203,16 @@ ImageRead(const std::string & path)
     }
     catch (const itk::ExceptionObject & exception)
     {
-      error = IOError{ PyExc_OSError, "imread: " + Quoted(path) + ": " + exception.GetDescription() };
+      error = IOError{ PyExc_OSError, Failure("imread", path, exception.GetDescription()) };
     }
   }
   if (error)
   {
     Raise(*error);
   }
+  // The reader's metadata, with the file's own affine where the reader keeps it; after Read(), which completes it
+  // where the header alone does not hold everything (the footer of a .mgz).
+  image->ItkImage().SetMetaDataDictionary(imageIO->GetMetaDataDictionary());
   return image;
 }
 
@@ -241,15 +224,13 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
   const auto   component = itk::nibridge::IOComponentOf(kind.component);
   if (!component)
   {
-    throw py::type_error("imwrite: " + Quoted(path) +
-                         ": bool images have no file component type; write image.astype(numpy.uint8) instead");
+    throw py::type_error(
+      Failure("imwrite", path, "bool images have no file component type; write image.astype(numpy.uint8) instead"));
   }
   const bool   isComplex = itk::nibridge::IsComplex(kind.component);
   const auto & itkImage = image.ItkImage();
   const auto   size = operations.BufferedSize(itkImage);
-  const auto   spacing = operations.Spacing(itkImage);
-  const auto   origin = operations.Origin(itkImage);
-  const auto   direction = operations.Direction(itkImage);
+  const auto   geometry = GeometryOf(image);
   const void * buffer = operations.Buffer(itkImage);
   const auto   numberOfComponents = image.NumberOfComponents();
   const auto   pixelType = isComplex                                 ? IOPixel::COMPLEX
@@ -259,6 +240,7 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
                                                                      : IOPixel::SCALAR;
 
   std::optional<IOError> error;
+  std::string            geometryLoss;
   py::gil_scoped_release release;
   try
   {
@@ -271,17 +253,10 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       for (unsigned int axis = 0; axis < dimension; ++axis)
       {
         imageIO->SetDimensions(axis, size[axis]);
-        imageIO->SetSpacing(axis, spacing[axis]);
-        imageIO->SetOrigin(axis, origin[axis]);
-        std::vector<double> column(dimension);
-        for (unsigned int row = 0; row < dimension; ++row)
-        {
-          column[row] = direction[row * dimension + axis];
-        }
-        imageIO->SetDirection(axis, column);
         region.SetIndex(axis, 0);
         region.SetSize(axis, size[axis]);
       }
+      itk::nibridge::SetGeometry(*imageIO, geometry);
       imageIO->SetComponentType(*component);
       imageIO->SetPixelType(pixelType);
       imageIO->SetNumberOfComponents(isComplex ? 2 : numberOfComponents);
@@ -303,23 +278,38 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       if (!std::filesystem::exists(written) || std::filesystem::file_size(written, sizeError) == 0)
       {
         error = IOError{ PyExc_OSError,
-                         "imwrite: " + Quoted(path) + ": " + imageIO->GetNameOfClass() +
-                           " wrote no file (does the directory exist, is it writable?)" };
+                         Failure("imwrite",
+                                 path,
+                                 std::string(imageIO->GetNameOfClass()) +
+                                   " wrote no file (does the directory exist, is it writable?)") };
       }
-      else if (temporary)
+      else
       {
-        temporary->Commit();
+        // Never silently: a format that does not hold the geometry gets a GeometryWarning (an error, if asked).
+        geometryLoss = itk::nibridge::DescribeGeometryLoss(written, geometry);
+        if (temporary)
+        {
+          temporary->Commit();
+        }
       }
     }
   }
   catch (const itk::ExceptionObject & exception)
   {
-    error = IOError{ PyExc_OSError, "imwrite: " + Quoted(path) + ": " + exception.GetDescription() };
+    error = IOError{ PyExc_OSError, Failure("imwrite", path, exception.GetDescription()) };
   }
   if (error)
   {
     py::gil_scoped_acquire gil;
     Raise(*error);
+  }
+  if (!geometryLoss.empty())
+  {
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(GeometryWarning(), Failure("imwrite", path, geometryLoss).c_str(), 2) != 0)
+    {
+      throw py::error_already_set();
+    }
   }
 }
 
@@ -333,16 +323,26 @@ PathText(const py::object & path)
 void
 init_io(py::module_ & module)
 {
+  // NiBridge's one ordered list of readers and writers, with every entry: ITK's ImageIOs and NiBabelImageIO (in the
+  // Python running this module) beside the native ones.
+  itk::nibridge::ProvideITKImageIOs();
+  itk::nibridge::ProvidePythonBridgeImageIOs();
+  module.attr("GeometryWarning") = py::handle(GeometryWarning());
   module.def(
     "imread",
-    [](const py::object & path) { return ImageRead(PathText(path)); },
+    [](const py::object & path, const std::string & values) { return ImageRead(PathText(path), values); },
     py::arg("path"),
+    py::kw_only(),
+    py::arg("values") = "scaled",
     R"doc(Reads an image file into a new nibridge.Image, with its geometry (LPS).
 
-Any format ITK's ImageIO factory reads, .npy (NumPyImageIO) and every nibabel format (NiBabelImageIO, in
-the Python running this call). The pixel type and dimension are the file's. The GIL is released while ITK
-reads. Raises FileNotFoundError for a missing file, OSError naming the file and ITK's reason for an
-unreadable or malformed one, TypeError for pixels NiBridge cannot hold.)doc");
+The reader is the first of NiBridge's one ordered list that takes the file: NIfTI-1/2, Analyze and MGH/MGZ are
+read natively with nibabel's rules (bit for bit nibabel's values and affine), .npy natively, every other nibabel
+format through nibabel in this Python, everything else through ITK's ImageIOs. ``values`` picks nibabel's values:
+"scaled" (the default) is ``numpy.asarray(img.dataobj)``, "raw" the stored values, "float64" exactly
+``img.get_fdata()``. The pixel type and dimension are the file's. The GIL is released while the file is read.
+Raises FileNotFoundError for a missing file, OSError naming the file and the reason for an unreadable or malformed
+one, TypeError for pixels NiBridge cannot hold.)doc");
   module.def(
     "imwrite",
     [](const Image & image, const py::object & path, bool compress) { ImageWrite(image, PathText(path), compress); },
@@ -353,9 +353,11 @@ unreadable or malformed one, TypeError for pixels NiBridge cannot hold.)doc");
 .nii.gz, .nrrd, .mha, .mgz, ...), with its geometry; "rgb" / "rgba" images as RGB / RGBA pixels. The GIL
 is released while ITK writes. Single-file formats are written to a hidden temporary file beside the target
 and renamed over it, so the file appears whole or not at all and a failed write leaves an existing file
-untouched; header + data pairs (.mhd, .hdr/.img, .nhdr) are written in place. Raises ValueError for an
-extension no ImageIO writes, OSError naming the file and ITK's reason when writing fails, TypeError for
-bool images.)doc");
+untouched; header + data pairs (.mhd, .hdr/.img, .nhdr) are written in place. NIfTI (.nii, .nii.gz, .hdr/.img)
+is written as nibabel writes it: the image's affine as the sform, exactly, shears included. The file's geometry is
+read back: where its format does not hold the image's (.npy holds none, PNG no direction...), a
+nibridge.GeometryWarning says what was lost. Raises ValueError for an extension no ImageIO writes, OSError naming
+the file and the reason when writing fails, TypeError for bool images.)doc");
 }
 
 } // namespace nibridge

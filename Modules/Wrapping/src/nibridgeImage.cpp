@@ -439,24 +439,6 @@ MetaData(const Image & image)
   return result;
 }
 
-/** The image's geometry, with the RAS+ affine it was last given (Image.affine) as its source. */
-itk::nibridge::ImageGeometry
-GeometryOf(const Image & image)
-{
-  const auto &                 operations = image.Operations();
-  const auto                   dimension = operations.Kind().dimension;
-  const auto                   direction = operations.Direction(image.ItkImage());
-  itk::nibridge::ImageGeometry geometry;
-  geometry.spacing = operations.Spacing(image.ItkImage());
-  geometry.origin = operations.Origin(image.ItkImage());
-  for (unsigned int row = 0; row < dimension; ++row)
-  {
-    geometry.direction.emplace_back(direction.begin() + row * dimension, direction.begin() + (row + 1) * dimension);
-  }
-  geometry.sourceAffine = itk::nibridge::StoredRASAffine(image.ItkImage().GetMetaDataDictionary());
-  return geometry;
-}
-
 py::array_t<double>
 RASAffine(const Image & image)
 {
@@ -504,21 +486,14 @@ SetRASAffine(Image & image, const py::object & value)
   {
     geometry.origin[axis] = origin[axis];
   }
-  std::vector<double> direction;
-  for (const auto & row : geometry.direction)
-  {
-    direction.insert(direction.end(), row.begin(), row.end());
-  }
   try
   {
-    operations.SetDirection(image.ItkImage(), direction.data());
+    SetGeometry(image, geometry);
   }
   catch (const itk::ExceptionObject & exception)
   {
     throw py::value_error(std::string(function) + ": " + exception.GetDescription());
   }
-  operations.SetSpacing(image.ItkImage(), geometry.spacing.data());
-  operations.SetOrigin(image.ItkImage(), geometry.origin.data());
   itk::nibridge::StoreRASAffine(image.ItkImage().GetMetaDataDictionary(), affine);
 }
 
@@ -575,6 +550,37 @@ Representation(const Image & image)
   return text.str();
 }
 } // namespace
+
+itk::nibridge::ImageGeometry
+GeometryOf(const Image & image)
+{
+  const auto &                 operations = image.Operations();
+  const auto                   dimension = operations.Kind().dimension;
+  const auto                   direction = operations.Direction(image.ItkImage());
+  itk::nibridge::ImageGeometry geometry;
+  geometry.spacing = operations.Spacing(image.ItkImage());
+  geometry.origin = operations.Origin(image.ItkImage());
+  for (unsigned int row = 0; row < dimension; ++row)
+  {
+    geometry.direction.emplace_back(direction.begin() + row * dimension, direction.begin() + (row + 1) * dimension);
+  }
+  geometry.sourceAffine = itk::nibridge::StoredRASAffine(image.ItkImage().GetMetaDataDictionary());
+  return geometry;
+}
+
+void
+SetGeometry(Image & image, const itk::nibridge::ImageGeometry & geometry)
+{
+  const auto &        operations = image.Operations();
+  std::vector<double> direction;
+  for (const auto & row : geometry.direction)
+  {
+    direction.insert(direction.end(), row.begin(), row.end());
+  }
+  operations.SetDirection(image.ItkImage(), direction.data()); // first: it throws for a singular direction
+  operations.SetSpacing(image.ItkImage(), geometry.spacing.data());
+  operations.SetOrigin(image.ItkImage(), geometry.origin.data());
+}
 
 std::atomic<long> &
 LivePixelContainerCount()

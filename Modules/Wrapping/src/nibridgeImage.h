@@ -13,6 +13,7 @@
 
 #include "itkDataObject.h"
 #include "itkNiBridgeComponentType.h"
+#include "itkNiBridgeGeometry.h"
 
 #include <atomic>
 #include <memory>
@@ -196,6 +197,15 @@ SetGeometry(Image &            image,
             const py::object & origin,
             const py::object & direction,
             const char *       function);
+
+/** The image's geometry (ITK's index order, LPS), with the RAS+ affine it keeps (Image.affine) as its source. */
+itk::nibridge::ImageGeometry
+GeometryOf(const Image & image);
+
+/** Gives the image the spacing, origin and direction of `geometry` (of the image's dimension). Throws
+ * itk::ExceptionObject for a singular direction. */
+void
+SetGeometry(Image & image, const itk::nibridge::ImageGeometry & geometry);
 
 void
 init_image(py::module_ & module);
