@@ -48,9 +48,13 @@ class BuildWithCMake(build_py):
             target = package / path.relative_to(build_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-        # The extension is built into <build>/python/nibridge, the package's place in the build tree.
+        # The extension is built into <build>/python/nibridge, the package's place in the build tree, beside the
+        # one nibabel-side module, which NiBridgePython compiles in too.
         for path in (build_dir / "python" / "nibridge").glob(f"{EXTENSION}.*.so"):
             shutil.copy2(path, package / path.name)
+        shutil.copy2(
+            SOURCE_DIR / "Modules" / "PythonBridge" / "python" / "nibridge_nibabel_io.py", package / "_nibabel_io.py"
+        )
 
 
 class BinaryDistribution(Distribution):

@@ -1,9 +1,12 @@
-"""The nibabel side of NiBridge's ``itk::NiBabelImageIO``.
+"""The nibabel side of NiBridge: every function of NiBridge that talks to nibabel.
 
 This module is compiled into the C++ library NiBridgePython: CMake turns its source into bytes in
 the library, and the first read creates a module from them under the private name
-``_nibridge_nibabel_io``. The C++ library therefore needs numpy and nibabel, not the nibridge
-package. It is a plain module too, importable and testable on its own.
+``_nibridge_nibabel_io``, so that ``itk::NiBabelImageIO`` needs numpy and nibabel, not the nibridge
+package. The same file is shipped in the package as ``nibridge._nibabel_io``, on which
+``nibridge.from_nibabel`` and ``to_nibabel`` are built: both paths describe an image with the same
+metadata (``image_metadata``), the one NiBridge's native readers write for the same file. It is a
+plain module too, importable and testable on its own.
 
 Conventions (the C++ side relies on them):
 
@@ -42,19 +45,9 @@ SLICING_PROXIES = (ArrayProxy, MincImageArrayProxy, PARRECArrayProxy)
 # Header values longer than this many elements are cut in the metadata text.
 MAXIMUM_TEXT_ELEMENTS = 1024
 
-# ITK component type names (as in itk::ImageIOBase::GetComponentTypeAsString) of numpy kinds.
-_ITK_COMPONENT_NAMES = {
-    "u1": "unsigned_char",
-    "i1": "char",
-    "u2": "unsigned_short",
-    "i2": "short",
-    "u4": "unsigned_int",
-    "i4": "int",
-    "u8": "unsigned_long_long",
-    "i8": "long_long",
-    "f4": "float",
-    "f8": "double",
-}
+# NumPy dtype names -> NiBridge's component type codes (itk::nibridge::ComponentType), from NiBridge's one table:
+# set by NiBridge (the C++ library, or the nibridge package) through set_component_types.
+_component_types = None
 
 # What MGH stores, in the order a lossless conversion tries them.
 _MGH_DTYPES = (np.dtype(np.uint8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.float32))
@@ -95,6 +88,22 @@ def collecting_warnings(into):
         _capture.warnings = previous
 
 
+def set_component_types(codes):
+    """Takes NiBridge's component types: a mapping of NumPy dtype names ("uint8", ..., "complex128") to codes."""
+    global _component_types  # noqa: PLW0603 (set once, by NiBridge)
+    _component_types = dict(codes)
+
+
+def component_type(dtype):
+    """NiBridge's code of a NumPy dtype's component type (complex dtypes: complex64 / complex128)."""
+    if _component_types is None:
+        raise RuntimeError("nibridge_nibabel_io.set_component_types was not called")
+    name = np.dtype(dtype).newbyteorder("=").name
+    if name not in _component_types:
+        raise TypeError(f"no NiBridge component type holds {name} values")
+    return _component_types[name]
+
+
 def stored_dtype(image):
     """The dtype the image's data are stored in (``get_data_dtype()``; ECAT's of its first frame), or None."""
     try:
@@ -116,32 +125,42 @@ def load_image(filename):
 def pixel_of_dtype(dtype):
     """The ITK pixel of a numpy dtype: ``(pixel, component, components, delivered_dtype)``.
 
-    ``pixel`` is "scalar", "complex", "rgb" or "rgba"; ``component`` an ITK component type name;
-    ``delivered_dtype`` the native-order dtype of the values written into ITK's buffer.
+    ``pixel`` is "scalar", "complex", "rgb" or "rgba"; ``component`` NiBridge's code of the component type
+    (``component_type``); ``delivered_dtype`` the native-order dtype of the values written into ITK's buffer.
     Raises TypeError for dtypes no ITK pixel holds (float128, complex256, other structures).
     """
     dtype = np.dtype(dtype)
     if dtype.fields is not None:
-        names = dtype.names
-        if names in (("R", "G", "B"), ("R", "G", "B", "A")) and all(
-            dtype.fields[name][0] == np.uint8 for name in names
-        ):
-            packed = np.dtype([(name, np.uint8) for name in names])
-            return ("rgb" if len(names) == 3 else "rgba"), "unsigned_char", len(names), packed
-        raise TypeError(f"the structured dtype {dtype} is not an RGB or RGBA pixel")
+        pixel = color_pixel_type(dtype)
+        if pixel is None:
+            raise TypeError(f"the structured dtype {dtype} is not an RGB or RGBA pixel")
+        packed = np.dtype([(name, np.uint8) for name in dtype.names])
+        return pixel, component_type(np.uint8), len(dtype.names), packed
     if dtype.kind == "b":
-        return "scalar", "unsigned_char", 1, np.dtype(np.uint8)
+        return "scalar", component_type(np.uint8), 1, np.dtype(np.uint8)
     if dtype.kind == "c":
         if dtype.itemsize not in (8, 16):
             raise TypeError(f"no ITK pixel holds {dtype.name} values (read them as float64, or as complex128)")
-        component = "float" if dtype.itemsize == 8 else "double"
-        return "complex", component, 2, dtype.newbyteorder("=")
+        return "complex", component_type(dtype), 2, dtype.newbyteorder("=")
     if dtype.kind == "f" and dtype.itemsize == 2:
-        return "scalar", "float", 1, np.dtype(np.float32)
-    key = f"{dtype.kind}{dtype.itemsize}"
-    if key not in _ITK_COMPONENT_NAMES:
+        return "scalar", component_type(np.float32), 1, np.dtype(np.float32)
+    if dtype.kind not in "iuf" or (dtype.kind == "f" and dtype.itemsize > 8):
         raise TypeError(f"no ITK pixel holds {dtype.name} values (read them as float64)")
-    return "scalar", _ITK_COMPONENT_NAMES[key], 1, dtype.newbyteorder("=")
+    return "scalar", component_type(dtype), 1, dtype.newbyteorder("=")
+
+
+_COLOR_FIELDS = {("R", "G", "B"): "rgb", ("R", "G", "B", "A"): "rgba"}
+
+
+def color_pixel_type(dtype):
+    """ "rgb" or "rgba" for nibabel's RGB24 / RGBA32 structured dtypes (one uint8 field a channel, packed), else
+    None."""
+    dtype = np.dtype(dtype)
+    if dtype.names is None or dtype.names not in _COLOR_FIELDS:
+        return None
+    fields = [dtype.fields[name] for name in dtype.names]
+    packed = all(field[0] == np.uint8 and field[1] == offset for offset, field in enumerate(fields))
+    return _COLOR_FIELDS[dtype.names] if packed and dtype.itemsize == len(fields) else None
 
 
 def as_text(value):
@@ -302,7 +321,7 @@ class NiBabelVolume:
             "differ_from_stored": self.values != "raw" and not same_values,
             "affine": None if affine is None else float_texts(np.asarray(affine, dtype=np.float64).ravel()),
             "zooms": float_texts(header_zooms(self.image)),
-            "metadata": image_metadata(self.image, self),
+            "metadata": image_metadata(self.image, self.values, self.dtype),
             "warnings": list(self.warnings),
         }
 
@@ -350,12 +369,13 @@ def units_and_repetition_time(image, fields, ndim):
     return "mm", "unknown", None
 
 
-def image_metadata(image, volume):
-    """The image's metadata as text: class, units, TR, intent, header fields."""
+def image_metadata(image, values, value_dtype):
+    """The image's metadata as text: class, values, units, TR, intent, header fields; ``values`` is the value mode
+    ("scaled", "raw" or "float64") and ``value_dtype`` the dtype of the values the image is read with."""
     metadata = {
         "NiBabel_ImageClass": type(image).__name__,
-        "NiBabel_Values": volume.values,
-        "NiBabel_ValueDType": volume.dtype.str,
+        "NiBabel_Values": values,
+        "NiBabel_ValueDType": np.dtype(value_dtype).str,
         "NiBabel_Zooms": " ".join(float_texts(header_zooms(image))),
     }
     stored = stored_dtype(image)
@@ -364,7 +384,7 @@ def image_metadata(image, volume):
     fields = header_fields(image)
     for key, value in fields.items():
         metadata[f"NiBabel_Header_{key}"] = as_text(value)
-    spatial_units, time_units, repetition_time = units_and_repetition_time(image, fields, len(volume.shape))
+    spatial_units, time_units, repetition_time = units_and_repetition_time(image, fields, len(image.shape))
     metadata["NiBabel_SpatialUnits"] = spatial_units
     metadata["NiBabel_TimeUnits"] = time_units
     if repetition_time is not None:

@@ -7,6 +7,7 @@
 #include "itkNiBridgePythonSupport.h" // Python.h first, as Python asks
 
 #include "itkNiBabelImageIO.h"
+#include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNpyFormat.h"
 #include "itkNiBridgePythonInterpreter.h"
@@ -505,7 +506,14 @@ NiBabelImageIO::ReadImageInformation()
 
   std::vector<std::uint64_t> nibabelShape(shape.begin(), shape.end());
   this->SetNiBabelGeometry(nibabelShape, affine, zooms);
-  this->SetComponentType(ImageIOBase::GetComponentTypeFromString(info.at("component").get<std::string>()));
+  const int componentCode = info.at("component").get<int>();
+  if (componentCode < 0 || componentCode > static_cast<int>(nibridge::ComponentType::Complex128) ||
+      !nibridge::IOComponentOf(static_cast<nibridge::ComponentType>(componentCode)))
+  {
+    itkExceptionMacro(<< Quoted(m_FileName) << ": nibabel's values have component type code " << componentCode
+                      << ", which no ITK pixel holds");
+  }
+  this->SetComponentType(*nibridge::IOComponentOf(static_cast<nibridge::ComponentType>(componentCode)));
   this->SetNumberOfComponents(numberOfComponents);
   if (pixel == "complex")
   {

@@ -7,6 +7,8 @@
 #include "itkNiBridgePythonSupport.h" // Python.h first, as Python asks
 
 #include "itkNiBridgePythonInterpreter.h"
+
+#include "itkNiBridgeComponentType.h"
 #include "itkNiBridgePythonBuild.h"
 
 #include "itkMacro.h"
@@ -414,6 +416,17 @@ NiBabelHelperModule()
   // The imports above release the GIL: another thread may have finished first. Either module is fine.
   if (helper == nullptr)
   {
+    // The one component-type table is Core's: the helper names components by its codes.
+    Reference codes = Checked(PyDict_New(), "setting up the nibabel helper");
+    for (int code = 0; code <= static_cast<int>(ComponentType::Complex128); ++code)
+    {
+      Reference value = Checked(PyLong_FromLong(code), "setting up the nibabel helper");
+      if (PyDict_SetItemString(codes.get(), ComponentTypeName(static_cast<ComponentType>(code)), value.get()) != 0)
+      {
+        ThrowPythonError("setting up the nibabel helper");
+      }
+    }
+    Checked(PyObject_CallMethod(module.get(), "set_component_types", "(O)", codes.get()), "setting up the nibabel helper");
     // In an ITK program, nibabel's warnings belong to the image read, not on the program's stderr.
     if (GetStartState().startedByNiBridge.load())
     {

@@ -1,22 +1,32 @@
-"""nibabel interop: `from_nibabel` and `to_nibabel`.
+"""nibabel interop: `from_nibabel` and `to_nibabel`, built on NiBridge's one nibabel-side module (`_nibabel_io`).
 
 nibabel's affine ``A`` maps a voxel (i, j, k) to RAS+ millimetres; ITK's geometry is LPS. With
 ``F = diag(-1, -1, 1)``: ``M = F @ A[:3, :3]``, spacing = the column norms of ``M``, direction = ``M`` divided
 by the spacing, origin = ``F @ A[:3, 3]``. The rule is NiBridge's Core one (itkNiBridgeGeometry.h), applied by
 `Image.affine`, which also keeps the affine it was given: `to_nibabel` gives it back bit for bit, oblique or
 not, until the geometry is edited. Axes beyond the third (time, ...) stay image axes, with the header's
-zooms as spacing, origin 0 and an identity direction.
+zooms as spacing, origin 0 and an identity direction. The metadata is the one `imread` gives for the same file
+(`_nibabel_io.image_metadata`).
 """
 
 import numpy as np
 
-from ._core import Image, array_view_from_image, image_from_array, image_view_from_array
+from . import _nibabel_io
+from ._core import (
+    Image,
+    _component_types,
+    _set_metadata,
+    array_view_from_image,
+    image_from_array,
+    image_view_from_array,
+)
+
+_nibabel_io.set_component_types(_component_types())
 
 
 def _extra_axis_spacing(img, dimension):
     """The spacing of axes beyond the third (time, ...): the header's zooms where positive, else 1."""
-    header = getattr(img, "header", None)
-    zooms = header.get_zooms() if header is not None and hasattr(header, "get_zooms") else ()
+    zooms = _nibabel_io.header_zooms(img)
     spacing = []
     for axis in range(3, dimension):
         zoom = float(zooms[axis]) if axis < len(zooms) else 1.0
@@ -26,18 +36,6 @@ def _extra_axis_spacing(img, dimension):
 
 def _can_view(array):
     return array.flags.f_contiguous and array.flags.writeable and array.flags.aligned and array.dtype.isnative
-
-
-_COLOR_FIELDS = {("R", "G", "B"): "rgb", ("R", "G", "B", "A"): "rgba"}
-
-
-def _color_pixel_type(dtype):
-    """ "rgb" or "rgba" for nibabel's RGB24 / RGBA32 structured dtypes (one uint8 field a channel), else None."""
-    if dtype.names is None or dtype.names not in _COLOR_FIELDS:
-        return None
-    fields = [dtype.fields[name] for name in dtype.names]
-    packed = all(field[0] == np.uint8 and field[1] == offset for offset, field in enumerate(fields))
-    return _COLOR_FIELDS[dtype.names] if packed and dtype.itemsize == len(fields) else None
 
 
 def _channels_view(array):
@@ -52,13 +50,14 @@ def _channels_view(array):
 
 
 def from_nibabel(img) -> Image:
-    """A nibridge.Image of a nibabel SpatialImage, with its geometry in LPS.
+    """A nibridge.Image of a nibabel SpatialImage, with its geometry in LPS and its metadata.
 
     The values are nibabel's scaled ones, ``np.asanyarray(img.dataobj)``. No copy when that array is
     Fortran-contiguous, writable, aligned and in native byte order (an image view with ``keep_axes=True``,
     which holds the array); otherwise one copy (``image_from_array``), e.g. for read-only memory maps or
     big-endian files. Shapes (i, j[, k[, t]]) become 2-, 3- or 4-dimensional scalar images; axes beyond the
-    third take the header's zooms as spacing.
+    third take the header's zooms as spacing. `Image.metadata` holds what `imread` gives for the same file
+    (nibabel's image class, header fields, units, ...).
 
     Multi-component data becomes a vector image with the components as the trailing axis:
 
@@ -69,7 +68,8 @@ def from_nibabel(img) -> Image:
       fastest in an ITK vector image, so this is one copy.
     """
     array = np.asanyarray(img.dataobj)
-    pixel_type = _color_pixel_type(array.dtype)
+    value_dtype = array.dtype
+    pixel_type = _nibabel_io.color_pixel_type(array.dtype)
     is_vector = pixel_type is not None or array.ndim == 5
     if pixel_type is not None:
         view_possible = _can_view(array)
@@ -97,6 +97,7 @@ def from_nibabel(img) -> Image:
         raise ValueError(f"from_nibabel: {error}") from error
     if pixel_type is not None:
         image.pixel_type = pixel_type
+    _set_metadata(image, _nibabel_io.image_metadata(img, "scaled", value_dtype))
     return image
 
 

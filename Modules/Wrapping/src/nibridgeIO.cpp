@@ -329,6 +329,17 @@ init_io(py::module_ & module)
   itk::nibridge::ProvidePythonBridgeImageIOs();
   module.attr("GeometryWarning") = py::handle(GeometryWarning());
   module.def(
+    "_component_types",
+    []() {
+      py::dict codes;
+      for (int code = 0; code <= static_cast<int>(itk::nibridge::ComponentType::Complex128); ++code)
+      {
+        codes[py::str(itk::nibridge::ComponentTypeName(static_cast<itk::nibridge::ComponentType>(code)))] = code;
+      }
+      return codes;
+    },
+    "NiBridge's component types (Core's one table): NumPy dtype names to codes, for the nibabel-side module.");
+  module.def(
     "imread",
     [](const py::object & path, const std::string & values) { return ImageRead(PathText(path), values); },
     py::arg("path"),

@@ -16,6 +16,8 @@
 #include <pybind11/complex.h>
 #include <pybind11/stl.h>
 
+#include <map>
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -994,6 +996,19 @@ bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no fl
     "_live_pixel_container_count",
     []() { return LivePixelContainerCount().load(); },
     "For tests: how many NiBridge pixel containers are alive.");
+  module.def(
+    "_set_metadata",
+    [](Image & image, const std::map<std::string, std::string> & entries) {
+      auto & dictionary = image.ItkImage().GetMetaDataDictionary();
+      for (const auto & [key, value] : entries)
+      {
+        itk::EncapsulateMetaData<std::string>(dictionary, key, value);
+      }
+    },
+    py::arg("image"),
+    py::arg("entries"),
+    "For from_nibabel: puts text entries (nibabel's metadata, as the readers write it) into the image's "
+    "MetaDataDictionary.");
   module.def(
     "_kept_affine",
     [](const Image & image) -> py::object {
