@@ -223,3 +223,39 @@ def test_bad_input_is_refused_clearly():
         nibridge.from_nibabel(nib.Nifti1Image(np.zeros((2, 2, 2, 2, 2, 2)), np.eye(4)))
     with pytest.raises(ValueError, match=r"2-, 3- and 4-dimensional.*\(2,\)"):
         nibridge.from_nibabel(nib.Nifti1Image(np.zeros(2), np.eye(4)))
+
+
+METADATA_FILES = [
+    "anatomical.nii",
+    "example4d.nii.gz",
+    "example_nifti2.nii.gz",
+    "functional.nii",
+    "standard.nii.gz",
+    "test.mgz",
+    "tiny.mnc",
+    "example4d+orig.HEAD",
+]
+
+
+@pytest.mark.parametrize("name", METADATA_FILES)
+def test_from_nibabel_and_imread_give_the_same_metadata(name):
+    # One nibabel side: from_nibabel describes the image with the nibabel-side module's image_metadata, imread with
+    # the reader's (native NIfTI and MGH readers, or NiBabelImageIO on that same module).
+    path = str(Path(data_path) / name)
+    read = nibridge.imread(path).metadata
+    converted = nibridge.from_nibabel(nib.load(path)).metadata
+    read.pop("NiBabel_Warnings", None)  # in a Python program, nibabel's warnings are Python's
+    assert read == converted
+    assert read["NiBabel_ImageClass"] == type(nib.load(path)).__name__
+    if name.endswith((".nii", ".nii.gz", ".mgz")):
+        assert any(key.startswith("NiBabel_Header_") for key in read)
+
+
+def test_from_nibabel_of_a_generated_image_describes_its_header(tmp_path):
+    data = np.arange(24, dtype=np.int16).reshape(2, 3, 4)
+    image = nibridge.from_nibabel(nib.Nifti1Image(data, oblique_affine()))
+    assert image.metadata["NiBabel_ImageClass"] == "Nifti1Image"
+    assert image.metadata["NiBabel_ValueDType"] == "<i2"
+    nib.save(nib.Nifti1Image(data, oblique_affine()), tmp_path / "saved.nii")
+    read = nibridge.imread(tmp_path / "saved.nii").metadata
+    assert read["NiBabel_Header_srow_x"] == image.metadata["NiBabel_Header_srow_x"]
