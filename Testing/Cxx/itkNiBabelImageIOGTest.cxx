@@ -432,8 +432,10 @@ TEST(NiBabelImageIO, MapsBoolFloat16AndRefusesLongDoubleInTheNiBabelHelper)
 import numpy as np
 import _nibridge_nibabel_io as helper
 
-assert helper.pixel_of_dtype(np.bool_)[:3] == ("scalar", "unsigned_char", 1)
-assert helper.pixel_of_dtype(np.float16)[1] == "float" and helper.pixel_of_dtype(np.float16)[3] == np.float32
+# Components are named by Core's codes, which NiBridge gave the helper (uint8 is code 2, float32 code 9).
+assert helper.component_type(np.uint8) == 2 and helper.component_type(np.float32) == 9
+assert helper.pixel_of_dtype(np.bool_)[:3] == ("scalar", 2, 1)
+assert helper.pixel_of_dtype(np.float16)[1] == 9 and helper.pixel_of_dtype(np.float16)[3] == np.float32
 assert helper.pixel_of_dtype(np.dtype(">i2"))[3] == np.dtype("=i2")
 for unsupported in (np.longdouble, np.clongdouble):
     try:

@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNiBridgeComponentType.h"
 
+#include "itkImageIOBase.h"
 #include "itkMacro.h"
 
 #include <array>
@@ -27,19 +28,20 @@ struct ComponentTypeInfo
   int                            mghType;       // -1: none
 };
 
-// The one table: NumPy's name, size and kind, ITK's IO component (of the parts, for complex), NIfTI's datatype
+// The one table: NumPy's name, size and kind, ITK's IO component (the one ITK maps the fixed-width type to: LONG for
+// int64 on LP64 systems; of the parts, for complex), NIfTI's datatype
 // code (nibabel's data_type_codes) and MGH's type code (nibabel's MGH data_type_codes). In the order of
 // ComponentType.
 constexpr std::array<ComponentTypeInfo, 13> ComponentTypeTable = { {
   { "bool", sizeof(bool), 'b', std::nullopt, 0, -1 },
-  { "int8", 1, 'i', IOComponentEnum::CHAR, 256, -1 },
-  { "uint8", 1, 'u', IOComponentEnum::UCHAR, 2, 0 },
-  { "int16", 2, 'i', IOComponentEnum::SHORT, 4, 4 },
-  { "uint16", 2, 'u', IOComponentEnum::USHORT, 512, 10 },
-  { "int32", 4, 'i', IOComponentEnum::INT, 8, 1 },
-  { "uint32", 4, 'u', IOComponentEnum::UINT, 768, -1 },
-  { "int64", 8, 'i', IOComponentEnum::LONGLONG, 1024, -1 },
-  { "uint64", 8, 'u', IOComponentEnum::ULONGLONG, 1280, -1 },
+  { "int8", 1, 'i', ImageIOBase::MapPixelType<std::int8_t>::CType, 256, -1 },
+  { "uint8", 1, 'u', ImageIOBase::MapPixelType<std::uint8_t>::CType, 2, 0 },
+  { "int16", 2, 'i', ImageIOBase::MapPixelType<std::int16_t>::CType, 4, 4 },
+  { "uint16", 2, 'u', ImageIOBase::MapPixelType<std::uint16_t>::CType, 512, 10 },
+  { "int32", 4, 'i', ImageIOBase::MapPixelType<std::int32_t>::CType, 8, 1 },
+  { "uint32", 4, 'u', ImageIOBase::MapPixelType<std::uint32_t>::CType, 768, -1 },
+  { "int64", 8, 'i', ImageIOBase::MapPixelType<std::int64_t>::CType, 1024, -1 },
+  { "uint64", 8, 'u', ImageIOBase::MapPixelType<std::uint64_t>::CType, 1280, -1 },
   { "float32", 4, 'f', IOComponentEnum::FLOAT, 16, 3 },
   { "float64", 8, 'f', IOComponentEnum::DOUBLE, 64, -1 },
   { "complex64", 8, 'c', IOComponentEnum::FLOAT, 32, -1 },

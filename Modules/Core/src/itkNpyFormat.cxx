@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNpyFormat.h"
 
+#include "itkNiBridgeComponentType.h"
+
 #include "itkByteSwapper.h"
 #include "itkImageIOBase.h"
 
@@ -404,54 +406,14 @@ private:
   std::size_t         m_Position = 0;
 };
 
-// ----------------------------------------------------------------------------------------------------------------
-// dtype strings <-> ITK component types, through one list of every ITK component type.
-
-template<typename... TComponent>
-struct ComponentTypeList
-{};
-
-/** Every component type ITK names, ordered so that the first one of a given kind and size is the one ITK maps
- * std::intN_t / std::uintN_t to (int before long before long long). */
-using ItkComponentTypes = ComponentTypeList<unsigned char,
-                                            signed char,
-                                            unsigned short,
-                                            short,
-                                            unsigned int,
-                                            int,
-                                            unsigned long,
-                                            long,
-                                            unsigned long long,
-                                            long long,
-                                            float,
-                                            double>;
-
-/** NumPy's kind character of a C++ number type: 'u', 'i' or 'f'. */
-template<typename TComponent>
-constexpr char
-NumPyKindOf()
-{
-  return std::is_floating_point<TComponent>::value ? 'f' : (std::is_signed<TComponent>::value ? 'i' : 'u');
-}
-
-template<typename... TComponent>
+/** The ITK component type of a NumPy kind and item size, from Core's one table (complex: that of its parts);
+ * UNKNOWNCOMPONENTTYPE for the others. */
 IOComponentEnum
-FindComponentType(char kind, std::size_t size, ComponentTypeList<TComponent...>)
+ComponentOfNumPyKind(char kind, std::size_t itemSize)
 {
-  IOComponentEnum found = IOComponentEnum::UNKNOWNCOMPONENTTYPE;
-  static_cast<void>(((NumPyKindOf<TComponent>() == kind && sizeof(TComponent) == size &&
-                      (found = ImageIOBase::MapPixelType<TComponent>::CType, true)) ||
-                     ...));
-  return found;
-}
-
-template<typename... TComponent>
-bool
-FindKindAndSize(IOComponentEnum componentType, char & kind, std::size_t & size, ComponentTypeList<TComponent...>)
-{
-  return ((ImageIOBase::MapPixelType<TComponent>::CType == componentType &&
-           (kind = NumPyKindOf<TComponent>(), size = sizeof(TComponent), true)) ||
-          ...);
+  const auto type = ComponentTypeFromNumPyKind(kind, itemSize);
+  const auto component = type ? IOComponentOf(*type) : std::nullopt;
+  return component ? *component : IOComponentEnum::UNKNOWNCOMPONENTTYPE;
 }
 
 /** What a dtype string that NiBridge does not read holds, for the message; empty if it is not a known dtype. */
@@ -555,15 +517,14 @@ ParseDescr(NpyHeader & header, const std::string & fileName)
         header.componentType = IOComponentEnum::FLOAT;
         break;
       }
-      header.componentType = FindComponentType('f', itemSize, ItkComponentTypes{});
+      header.componentType = ComponentOfNumPyKind('f', itemSize);
       break;
     case 'c':
       header.complex = true;
-      header.componentType = itemSize % 2 == 0 ? FindComponentType('f', itemSize / 2, ItkComponentTypes{})
-                                               : IOComponentEnum::UNKNOWNCOMPONENTTYPE;
+      header.componentType = ComponentOfNumPyKind('c', itemSize);
       break;
     default:
-      header.componentType = FindComponentType(kind, itemSize, ItkComponentTypes{});
+      header.componentType = ComponentOfNumPyKind(kind, itemSize);
       break;
   }
   if (header.componentType == IOComponentEnum::UNKNOWNCOMPONENTTYPE)
@@ -861,25 +822,22 @@ ReadNpyHeader(std::istream & stream, const std::string & fileName)
 std::string
 NpyDescrFor(IOComponentEnum componentType, bool complex)
 {
-  char        kind = '\0';
-  std::size_t size = 0;
-  if (!FindKindAndSize(componentType, kind, size, ItkComponentTypes{}))
+  auto type = ComponentTypeFromIOComponent(componentType);
+  if (!type)
   {
     itkGenericExceptionMacro(<< "the component type " << ImageIOBase::GetComponentTypeAsString(componentType)
                              << " has no .npy dtype");
   }
   if (complex)
   {
-    if (kind != 'f')
+    if (!IsFloatingPoint(*type))
     {
       itkGenericExceptionMacro(<< "complex pixels of " << ImageIOBase::GetComponentTypeAsString(componentType)
                                << " have no .npy dtype (only complex64 and complex128)");
     }
-    kind = 'c';
-    size *= 2;
+    type = *type == ComponentType::Float32 ? ComponentType::Complex64 : ComponentType::Complex128;
   }
-  const char byteOrder = size == 1 ? '|' : (ByteSwapper<int>::SystemIsBigEndian() ? '>' : '<');
-  return std::string(1, byteOrder) + kind + std::to_string(size);
+  return NumPyDTypeString(*type, ByteSwapper<int>::SystemIsBigEndian());
 }
 
 std::string
