@@ -9,8 +9,6 @@ itk_module(NiBridge
   DEPENDS
     ITKCommon
     ITKIOImageBase
-  COMPILE_DEPENDS
-    ITKIONIFTI
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest
@@ -18,7 +16,11 @@ itk_module(NiBridge
     ITKIONRRD
     ITKIOMeta
   FACTORY_NAMES
+    # NiBridge's ImageIOs, in the priority order of itk::nibridge::ImageIOList (a test checks they agree).
+    ImageIO::NiBridgeNifti
+    ImageIO::NiBridgeMGH
     ImageIO::NumPy
+    ImageIO::NiBabel
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

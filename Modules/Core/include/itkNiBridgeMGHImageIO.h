@@ -116,6 +116,11 @@ private:
 };
 
 using NiBridgeMGHImageIOFactory = NiBridgeImageIOFactory<NiBridgeMGHImageIO>;
+
+/** Registers the factory once per process, however often it is called; ITK's generated factory registration
+ * calls it by this name (FACTORY_NAMES of itk-module.cmake). */
+NiBridgeCore_EXPORT void
+NiBridgeMGHImageIOFactoryRegister__Private();
 } // namespace itk
 
 #endif

@@ -136,6 +136,11 @@ private:
 };
 
 using NiBridgeNiftiImageIOFactory = NiBridgeImageIOFactory<NiBridgeNiftiImageIO>;
+
+/** Registers the factory once per process, however often it is called; ITK's generated factory registration
+ * calls it by this name (FACTORY_NAMES of itk-module.cmake). */
+NiBridgeCore_EXPORT void
+NiBridgeNiftiImageIOFactoryRegister__Private();
 } // namespace itk
 
 #endif

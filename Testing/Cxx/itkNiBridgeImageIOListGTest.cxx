@@ -1,0 +1,134 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeImageIOList.h"
+
+#include "itkImageIOFactory.h"
+#include "itkNiBridgeMGHImageIO.h"
+#include "itkNiBridgeNiftiImageIO.h"
+#include "itkNumPyImageIOFactory.h"
+#include "itkObjectFactoryBase.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace
+{
+std::vector<std::string>
+EntryNames()
+{
+  std::vector<std::string> names;
+  for (const auto & entry : itk::nibridge::ImageIOList::GetEntries())
+  {
+    names.emplace_back(entry.className);
+  }
+  return names;
+}
+
+std::string
+OutputPath(const std::string & name)
+{
+  return std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/imageio-list-" + name;
+}
+} // namespace
+
+TEST(ImageIOList, PutsTheNativeReadersFirstThenNiBabelThenITKsOwn)
+{
+  EXPECT_EQ(
+    EntryNames(),
+    (std::vector<std::string>{ "NiBridgeNiftiImageIO", "NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO", "" }));
+  EXPECT_EQ(itk::nibridge::ImageIOList::GetEntries().back().provider, itk::nibridge::ImageIOProvider::ITK);
+}
+
+TEST(ImageIOList, AgreesWithTheFactoryNamesOfItkModuleCmake)
+{
+  // ITK's own build registers the factories itk-module.cmake names: the same ones, in the same order.
+  std::ifstream      file(NIBRIDGE_SOURCE_DIR "/itk-module.cmake");
+  std::ostringstream text;
+  text << file.rdbuf();
+  const std::string        contents = text.str();
+  std::vector<std::string> factories;
+  const std::regex         factory("ImageIO::([A-Za-z0-9]+)");
+  for (auto match = std::sregex_iterator(contents.begin(), contents.end(), factory); match != std::sregex_iterator();
+       ++match)
+  {
+    factories.push_back((*match)[1].str() + "ImageIO");
+  }
+  std::vector<std::string> entries = EntryNames();
+  entries.pop_back(); // ITK's own
+  EXPECT_EQ(factories, entries);
+}
+
+TEST(ImageIOList, CreatesTheFirstImageIOThatTakesTheFile)
+{
+  const std::string npy = OutputPath("takes.npy");
+  std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
+  ASSERT_TRUE(itk::nibridge::ImageIOList::CreateImageIO(npy, itk::IOFileModeEnum::ReadMode));
+  EXPECT_STREQ(itk::nibridge::ImageIOList::CreateImageIO(npy, itk::IOFileModeEnum::ReadMode)->GetNameOfClass(),
+               "NumPyImageIO");
+  EXPECT_STREQ(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("new.nii.gz"), itk::IOFileModeEnum::WriteMode)
+                 ->GetNameOfClass(),
+               "NiBridgeNiftiImageIO");
+  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("missing.mgz"), itk::IOFileModeEnum::ReadMode));
+}
+
+TEST(ImageIOList, CallsALazyProviderOnlyWhenNoEarlierEntryTakesTheFile)
+{
+  int calls = 0;
+  itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::ITK, [&calls] { ++calls; });
+  const std::string npy = OutputPath("lazy.npy");
+  std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
+  EXPECT_TRUE(itk::nibridge::ImageIOList::CreateImageIO(npy, itk::IOFileModeEnum::ReadMode));
+  EXPECT_EQ(calls, 0) << "a native reader took the file";
+  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("unknown.xyz"), itk::IOFileModeEnum::ReadMode));
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("unknown.xyz"), itk::IOFileModeEnum::ReadMode));
+  EXPECT_EQ(calls, 1) << "called once";
+}
+
+TEST(ImageIOList, RegistersNiBridgesFactoriesInFrontInTheListsOrderOnce)
+{
+  itk::nibridge::RegisterImageIOFactories();
+  itk::nibridge::RegisterImageIOFactories();
+  std::vector<std::string> registered;
+  for (itk::ObjectFactoryBase * factory : itk::ObjectFactoryBase::GetRegisteredFactories())
+  {
+    registered.emplace_back(factory->GetNameOfClass());
+  }
+  ASSERT_GE(registered.size(), 3u);
+  EXPECT_EQ(
+    std::vector<std::string>(registered.begin(), registered.begin() + 3),
+    (std::vector<std::string>{ "NiBridgeNiftiImageIOFactory", "NiBridgeMGHImageIOFactory", "NumPyImageIOFactory" }));
+  EXPECT_EQ(std::count(registered.begin(), registered.end(), "NumPyImageIOFactory"), 1);
+  const std::string npy = OutputPath("factory.npy");
+  std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
+  itk::ImageIOBase::Pointer imageIO = itk::ImageIOFactory::CreateImageIO(npy.c_str(), itk::IOFileModeEnum::ReadMode);
+  ASSERT_TRUE(imageIO);
+  EXPECT_STREQ(imageIO->GetNameOfClass(), "NumPyImageIO");
+}
+
+TEST(ImageIOList, PluginRegistrationLeavesNIfTIToITKUnlessTheUserOptsIn)
+{
+  unsetenv("NIBRIDGE_PLUGIN_NIFTI");
+  EXPECT_FALSE(itk::nibridge::ImageIOList::PluginTakesNIfTI());
+  setenv("NIBRIDGE_PLUGIN_NIFTI", "nibabel", 1);
+  EXPECT_TRUE(itk::nibridge::ImageIOList::PluginTakesNIfTI());
+  setenv("NIBRIDGE_PLUGIN_NIFTI", "itk", 1);
+  EXPECT_FALSE(itk::nibridge::ImageIOList::PluginTakesNIfTI());
+  unsetenv("NIBRIDGE_PLUGIN_NIFTI");
+  const auto & entries = itk::nibridge::ImageIOList::GetEntries();
+  const auto   nifti = std::find_if(entries.begin(), entries.end(), [](const auto & entry) {
+    return std::string(entry.className) == "NiBridgeNiftiImageIO";
+  });
+  ASSERT_NE(nifti, entries.end());
+  EXPECT_FALSE(nifti->pluginDefault);
+}
