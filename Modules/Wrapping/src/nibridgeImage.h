@@ -15,7 +15,6 @@
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,10 +124,6 @@ enum class PixelType
 const char *
 PixelTypeName(PixelType type);
 
-/** The number of NiBridge pixel containers alive in the process (for the lifetime tests). */
-std::atomic<long> &
-LivePixelContainerCount();
-
 /** \brief nibridge.Image: an ITK image of a runtime pixel type, with its geometry.
  *
  * Holds the itk::Image or itk::VectorImage and the operations of its kind. Its NumPy views pin the pixel
@@ -207,8 +202,35 @@ GeometryOf(const Image & image);
 void
 SetGeometry(Image & image, const itk::nibridge::ImageGeometry & geometry);
 
+/** Image.affine: nibabel's RAS+ affine of the first three axes, the one the image keeps while its geometry
+ * agrees, else computed from the geometry. Throws py::value_error where Core cannot compute it (non-finite
+ * values, a singular direction). */
+py::array_t<double>
+RASAffine(const Image & image);
+
+/** Sets the spatial geometry from a nibabel affine (DESIGN's rule, in Core) and keeps the affine, so that
+ * Image.affine gives it back bit for bit while the geometry is not edited. Axes beyond the third keep
+ * their spacing and origin. */
+void
+SetRASAffine(Image & image, const py::object & value);
+
+/** The MetaDataDictionary entries Python can hold: strings, numbers and bools, by key. Entries of other
+ * types (ITK arrays, matrices...) are left out. */
+py::dict
+MetaData(const Image & image);
+
+/** nibridge.Image itself. */
 void
 init_image(py::module_ & module);
+/** The pixel containers' hooks for the lifetime tests (after init_image). */
+void
+init_pixel_containers(py::module_ & module);
+/** _set_metadata (after init_image). */
+void
+init_metadata(py::module_ & module);
+/** _kept_affine and _keep_affine, for pickling (after init_image). */
+void
+init_geometry(py::module_ & module);
 void
 init_conversions(py::module_ & module);
 void
