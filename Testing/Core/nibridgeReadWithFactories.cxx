@@ -23,6 +23,7 @@
 #include "itkNiBridgeImageIOList.h"
 #include "itkNpyFormat.h"
 #include "itkVectorImage.h"
+#include "itksys/SystemTools.hxx"
 
 #include <iostream>
 
@@ -77,7 +78,8 @@ main(int argc, char ** argv)
       itk::ImageIOFactory::CreateImageIO(input.c_str(), itk::IOFileModeEnum::ReadMode);
     if (!imageIO)
     {
-      std::cerr << "nibridge-read-with-factories: error: \"" << input << "\": no ImageIO reads it\n";
+      std::cerr << "nibridge-read-with-factories: error: \"" << input
+                << "\": " << (itksys::SystemTools::FileExists(input) ? "no ImageIO reads it" : "no such file") << '\n';
       return 1;
     }
     imageIO->SetFileName(input);

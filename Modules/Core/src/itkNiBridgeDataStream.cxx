@@ -532,18 +532,32 @@ ReadFileStart(const std::string & fileName, std::size_t count, bool gzipped)
   std::string bytes(count, '\0');
   if (gzipped)
   {
-    if (ReadFileStart(fileName, 2, false) != "\x1f\x8b")
+    // The first bytes of the decoded stream, decoded here with zlib's inflate and no further: a damaged trailer (the
+    // reader's error to report) must not hide what the file starts with, as gzread would for a small file.
+    const std::string compressed = ReadFileStart(fileName, std::max<std::size_t>(count, 4096) + 1024, false);
+    if (compressed.compare(0, 2, "\x1f\x8b") != 0)
     {
       return {}; // not gzip: zlib would hand out the plain bytes
     }
-    gzFile file = gzopen(fileName.c_str(), "rb");
-    if (file == nullptr)
+    z_stream stream{};
+    if (inflateInit2(&stream, 15 + 16) != Z_OK)
     {
       return {};
     }
-    const int got = gzread(file, bytes.data(), static_cast<unsigned int>(count));
-    gzclose(file);
-    bytes.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(compressed.data()));
+    stream.avail_in = static_cast<uInt>(compressed.size());
+    stream.next_out = reinterpret_cast<Bytef *>(bytes.data());
+    stream.avail_out = static_cast<uInt>(count);
+    while (stream.avail_out > 0 && stream.avail_in > 0)
+    {
+      const int status = inflate(&stream, Z_NO_FLUSH);
+      if (status != Z_OK)
+      {
+        break;
+      }
+    }
+    bytes.resize(count - stream.avail_out);
+    inflateEnd(&stream);
     return bytes;
   }
   const int descriptor = open(fileName.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

@@ -98,13 +98,17 @@ DirectionElementThatRoundTrips(double matrixElement, double spacing)
 
 /** True if every element of the two affines is the same to within a few ulps. */
 bool
-AgreeToRounding(const AffineMatrix & first, const AffineMatrix & second)
+AgreeToRounding(const AffineMatrix & first, const AffineMatrix & second, unsigned int spatial = 3)
 {
   constexpr double tolerance = 4.0 * std::numeric_limits<double>::epsilon();
   for (unsigned int row = 0; row < 4; ++row)
   {
     for (unsigned int column = 0; column < 4; ++column)
     {
+      if (row < 3 && row >= spatial && column == row)
+      {
+        continue; // the step along an axis a 2D (or 1D) geometry does not have: the affine's own
+      }
       const double a = first[row][column], b = second[row][column];
       if (std::abs(a - b) > tolerance * std::max(std::abs(a), std::abs(b)))
       {
@@ -301,7 +305,8 @@ RASAffineFromGeometry(const ImageGeometry & geometry, const std::string & what)
     }
     affine[row][3] = RasToLpsSign[row] * geometry.origin[row];
   }
-  if (geometry.sourceAffine && AgreeToRounding(*geometry.sourceAffine, affine))
+  // A 2D geometry holds no step along k: the affine it came from keeps its own (nibabel's pixdim[3]).
+  if (geometry.sourceAffine && AgreeToRounding(*geometry.sourceAffine, affine, spatial))
   {
     return *geometry.sourceAffine;
   }

@@ -213,7 +213,7 @@ NiBridgeMGHImageIO::CanReadFile(const char * fileName)
   }
   // Every MGH-named file is nibabel's to read (MGHImage sniffs nothing): claimed, so that a bad one gets nibabel's
   // error here; a .mgz that is not gzip at all is not claimed.
-  return !nibridge::ReadFileStart(fileName, 2, gzipped).empty();
+  return !nibridge::ReadFileStart(fileName, 4, gzipped).empty();
 }
 
 void

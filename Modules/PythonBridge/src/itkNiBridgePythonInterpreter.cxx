@@ -426,7 +426,8 @@ NiBabelHelperModule()
         ThrowPythonError("setting up the nibabel helper");
       }
     }
-    Checked(PyObject_CallMethod(module.get(), "set_component_types", "(O)", codes.get()), "setting up the nibabel helper");
+    Checked(PyObject_CallMethod(module.get(), "set_component_types", "(O)", codes.get()),
+            "setting up the nibabel helper");
     // In an ITK program, nibabel's warnings belong to the image read, not on the program's stderr.
     if (GetStartState().startedByNiBridge.load())
     {
