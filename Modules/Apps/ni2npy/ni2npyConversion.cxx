@@ -8,6 +8,7 @@
 
 #include "ni2npyImageSource.h"
 #include "itkNiBridgeAtomicFileWriter.h"
+#include "itkNiBridgeImageIOBase.h"
 #include "itkNpyFormat.h"
 
 #include <algorithm>
@@ -273,10 +274,29 @@ public:
       , m_AllowLossy(allowLossy)
   {}
 
+  /** Whether the target holds the source's values as they are: no conversion, the chunk is written itself. */
+  bool
+  IsIdentity() const
+  {
+    return !m_Source.storedWithScaling && m_Target.element == m_Source.valueType &&
+           m_Target.complex == m_Source.complex;
+  }
+
   /** Converts `elementCount` elements of `input` into `output` (interleaved as the input). */
   void
   Convert(const void * input, std::size_t elementCount, char * output, std::uint64_t firstElement) const
   {
+    if (m_Source.storedWithScaling)
+    {
+      // nibabel's get_fdata(): Core's scaling of the stored values, the target being float64.
+      itk::nibridge::ScaleToFloat64(m_Source.valueType,
+                                    input,
+                                    reinterpret_cast<double *>(output),
+                                    elementCount,
+                                    m_Source.slope,
+                                    m_Source.intercept);
+      return;
+    }
     itk::nibridge::Dispatch(m_Source.valueType, ElementTypes{}, [&](auto sourceValue) {
       using S = decltype(sourceValue);
       itk::nibridge::Dispatch(m_Target.element, ElementTypes{}, [&](auto targetValue) {
@@ -484,18 +504,22 @@ Convert(const ConversionOptions & options)
   const std::uint64_t voxelsPerChunk = std::max<std::uint64_t>(1, outputVoxels / slab) * slab;
   const std::size_t maximumElements = static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * elementsPerVoxel;
   const ChunkConverter converter(*source, target, options.allowLossy);
-  Buffer               converted(maximumElements * targetSize);
+  Buffer               converted(converter.IsIdentity() ? 0 : maximumElements * targetSize);
   Buffer               plane(planar ? static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * targetSize : 0);
   ChunkReader          reader(*source, voxelsPerChunk);
   ChunkReader::Chunk   chunk;
   while (reader.Next(chunk))
   {
     const std::size_t elementCount = static_cast<std::size_t>(chunk.voxelCount) * elementsPerVoxel;
-    converter.Convert(chunk.data, elementCount, converted.data(), chunk.firstVoxel * elementsPerVoxel);
+    const char *      values = chunk.data;
+    if (!converter.IsIdentity())
+    {
+      converter.Convert(chunk.data, elementCount, converted.data(), chunk.firstVoxel * elementsPerVoxel);
+      values = converted.data();
+    }
     if (!planar)
     {
-      file.WriteAt(
-        converted.data(), elementCount * targetSize, header.size() + chunk.firstVoxel * elementsPerVoxel * targetSize);
+      file.WriteAt(values, elementCount * targetSize, header.size() + chunk.firstVoxel * elementsPerVoxel * targetSize);
       continue;
     }
     // Components trailing: each component's values of this chunk go to its own plane of the file.
@@ -504,7 +528,7 @@ Convert(const ConversionOptions & options)
       for (std::uint64_t voxel = 0; voxel < chunk.voxelCount; ++voxel)
       {
         std::memcpy(plane.data() + voxel * targetSize,
-                    converted.data() + (voxel * source->components + component) * targetSize,
+                    values + (voxel * source->components + component) * targetSize,
                     targetSize);
       }
       file.WriteAt(plane.data(),

@@ -129,19 +129,26 @@ ImageSource::ImageSource(const std::string & name, bool float64)
     ThrowError(fileName, "no reader recognises this file (not an image format ITK or NiBridge reads)");
   }
   auto * nibabelRule = dynamic_cast<itk::NiBridgeImageIOBase *>(m_ImageIO.GetPointer());
-  if (nibabelRule != nullptr)
-  {
-    nibabelRule->SetReadAsFloat64(float64);
-  }
   if (auto * mgh = dynamic_cast<itk::NiBridgeMGHImageIO *>(m_ImageIO.GetPointer()))
   {
     mgh->ReadFooterWithHeaderOff(); // ni2npy never reads the dictionary: one pass over a .mgz
   }
   readerName = m_ImageIO->GetNameOfClass();
   m_ImageIO->SetFileName(fileName);
+  // For float64: the native readers' stored values, scaled here (as nibabel's get_fdata), so that scaling runs on the
+  // converting thread; other readers' get_fdata() values as they give them. For other dtypes: nibabel's values.
+  const bool native = nibabelRule != nullptr && std::string(readerName) != "NiBabelImageIO";
+  if (nibabelRule != nullptr)
+  {
+    nibabelRule->SetReadRawValues(float64 && native);
+    nibabelRule->SetReadAsFloat64(float64 && !native);
+  }
   ReadInformation();
+  // Unscaled stored values convert as any others, 64-bit integers checked for exactness.
+  storedWithScaling =
+    float64 && native && nibabelRule->GetStoredValueScaling(slope, intercept) && !(slope == 1.0 && intercept == 0.0);
   std::string storedDType;
-  if (nibabelRule != nullptr && float64 &&
+  if (nibabelRule != nullptr && float64 && !native &&
       itk::ExposeMetaData<std::string>(
         m_ImageIO->GetMetaDataDictionary(), itk::NiBridgeImageIOBase::StoredDTypeMetaDataKey, storedDType) &&
       (storedDType.substr(1) == "i8" || storedDType.substr(1) == "u8"))
@@ -165,7 +172,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   if (nibabelRule != nullptr)
   {
     shape = nibabelRule->GetNiBabelShape();
-    scaled = nibabelRule->GetValuesDifferFromStored();
+    scaled = nibabelRule->GetValuesDifferFromStored() || storedWithScaling;
   }
   else
   {

@@ -42,12 +42,18 @@ public:
   ImageSource &
   operator=(const ImageSource &) = delete;
 
-  std::string                 fileName;
-  std::vector<std::uint64_t>  shape;
-  unsigned int                components = 1;
-  ElementType                 valueType = ElementType::Float64;
-  bool                        complex = false; // each element is a (real, imaginary) pair of valueType
-  bool                        scaled = false;  // the values are not the stored ones (scaled, or widened to float64)
+  std::string                fileName;
+  std::vector<std::uint64_t> shape;
+  unsigned int               components = 1;
+  ElementType                valueType = ElementType::Float64;
+  bool                       complex = false; // each element is a (real, imaginary) pair of valueType
+  bool                       scaled = false;  // the values are not the stored ones (scaled, or widened to float64)
+  /** The stored values come as they are and become nibabel's float64 ones as `value * slope + intercept`
+   * (itk::nibridge::ScaleToFloat64): the native readers' values for a float64 output, scaled on the converting thread
+   * while the reading thread decompresses. */
+  bool                        storedWithScaling = false;
+  double                      slope = 1.0;
+  double                      intercept = 0.0;
   itk::nibridge::AffineMatrix affine{};
   bool                        hasAffine = true; // false for images without a voxel-to-world affine (CIFTI-2)
   std::string                 readerName;       // which ImageIO decoded the file, for messages and --verbose

@@ -10,6 +10,7 @@
 #include "NiBridgeCoreExport.h"
 
 #include "itkImageIOBase.h"
+#include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMacro.h"
 
@@ -98,6 +99,18 @@ public:
     return m_NiBabelShape;
   }
 
+  /** Where the values ReadRawValues gives become nibabel's float64 ones (`img.get_fdata()`) by nibabel's scaling,
+   * `float64(stored) * slope + intercept` (nibridge::ScaleToFloat64): the native readers say so after
+   * ReadImageInformation, with the file's scaling (1, 0 where it has none), so that a caller can read the stored
+   * values and scale them itself. False where the reader does not know (NiBabelImageIO). */
+  virtual bool
+  GetStoredValueScaling(double & slope, double & intercept) const
+  {
+    static_cast<void>(slope);
+    static_cast<void>(intercept);
+    return false;
+  }
+
   /** How the file last read is decoded, for messages ("plain read", "gzip (ISA-L)", "nibabel ..."); empty before a
    * read. */
   virtual std::string
@@ -162,6 +175,17 @@ namespace nibridge
  * direction of all its axes, with the RAS affine its dictionary keeps as `sourceAffine`. */
 NiBridgeCore_EXPORT ImageGeometry
 GeometryOf(const ImageIOBase & imageIO);
+
+/** nibabel's read scaling of `count` stored values of `type` (a real type, native byte order) to float64:
+ * `value = stored * slope` when slope != 1, then `+ intercept` when intercept != 0, each rounded to float64 (no fused
+ * multiply-add): exactly `apply_read_scaling` with float64 scale factors, as `get_fdata()` computes. */
+NiBridgeCore_EXPORT void
+ScaleToFloat64(ComponentType type,
+               const void *  stored,
+               double *      values,
+               std::size_t   count,
+               double        slope,
+               double        intercept);
 
 /** Gives an ImageIO the geometry (spacing, origin, direction of the geometry's axes; SetNumberOfDimensions first). */
 NiBridgeCore_EXPORT void

@@ -80,6 +80,10 @@ public:
   ImageIORegion
   GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const override;
 
+  /** The file's scaling of its stored values (see NiBridgeImageIOBase); true once the header is read. */
+  bool
+  GetStoredValueScaling(double & slope, double & intercept) const override;
+
   /** "plain read", "gzip (ISA-L)" or "gzip (zlib)" for the file last read. */
   std::string
   GetDecoderName() const override;

@@ -344,6 +344,18 @@ NiBridgeMGHImageIO::ReadImageInformation()
   m_Information = std::move(information);
 }
 
+bool
+NiBridgeMGHImageIO::GetStoredValueScaling(double & slope, double & intercept) const
+{
+  if (!m_Information)
+  {
+    return false;
+  }
+  slope = m_Information->reader->GetBlock().slope;
+  intercept = m_Information->reader->GetBlock().inter;
+  return true;
+}
+
 std::string
 NiBridgeMGHImageIO::GetDecoderName() const
 {

@@ -147,6 +147,18 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   m_Information = std::move(information);
 }
 
+bool
+NiBridgeNiftiImageIO::GetStoredValueScaling(double & slope, double & intercept) const
+{
+  if (!m_Information)
+  {
+    return false;
+  }
+  slope = m_Information->reader->GetBlock().slope;
+  intercept = m_Information->reader->GetBlock().inter;
+  return true;
+}
+
 std::string
 NiBridgeNiftiImageIO::GetDecoderName() const
 {

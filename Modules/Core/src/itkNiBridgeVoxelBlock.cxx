@@ -92,7 +92,7 @@ SwapBytes(void * data, std::size_t count, std::size_t width)
 }
 
 void
-ConvertToFloat64(ComponentType type, const void * input, double * output, std::size_t count, double slope, double inter)
+ScaleToFloat64(ComponentType type, const void * input, double * output, std::size_t count, double slope, double inter)
 {
   Dispatch(type, RealComponentTypes{}, [&](auto stored) {
     using Stored = decltype(stored);
@@ -192,12 +192,12 @@ VoxelBlockReader::ReadRun(std::uint64_t firstVoxel, std::uint64_t voxelCount, bo
       {
         SwapBytes(m_Scratch.data(), scalars, scalarBytes);
       }
-      ConvertToFloat64(m_Block.scalarType,
-                       m_Scratch.data(),
-                       reinterpret_cast<double *>(destination + done * m_Block.scalarsPerVoxel * sizeof(double)),
-                       scalars,
-                       m_Block.slope,
-                       m_Block.inter);
+      ScaleToFloat64(m_Block.scalarType,
+                     m_Scratch.data(),
+                     reinterpret_cast<double *>(destination + done * m_Block.scalarsPerVoxel * sizeof(double)),
+                     scalars,
+                     m_Block.slope,
+                     m_Block.inter);
     }
     done += voxels;
   }

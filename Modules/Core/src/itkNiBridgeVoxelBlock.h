@@ -11,6 +11,7 @@
 
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeDataStream.h"
+#include "itkNiBridgeImageIOBase.h"
 
 #include <cstdint>
 #include <functional>
@@ -114,15 +115,6 @@ private:
   std::unique_ptr<DataStream> m_Stream;
   std::vector<char>           m_Scratch;
 };
-
-/** Converts `count` scalars of `type` (native byte order) to float64, scaled as nibabel scales (see VoxelBlock). */
-void
-ConvertToFloat64(ComponentType type,
-                 const void *  input,
-                 double *      output,
-                 std::size_t   count,
-                 double        slope,
-                 double        inter);
 
 /** Reverses the bytes of each of `count` elements of `width` bytes, in place. */
 void
