@@ -9,16 +9,14 @@
 #include "ni2npyImageSource.h"
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBridgeImageIOBase.h"
+#include "itkNiBridgeReadAhead.h"
 #include "itkNpyFormat.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <condition_variable>
 #include <exception>
-#include <mutex>
-#include <thread>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -321,123 +319,6 @@ private:
   bool                m_AllowLossy;
 };
 
-/** Reads a source's chunks on a thread of its own, a few chunks ahead of the consumer, so that
- * decompression overlaps conversion and writing. Errors of the reading thread surface in Next. */
-class ChunkReader
-{
-public:
-  struct Chunk
-  {
-    const char *  data = nullptr;
-    std::uint64_t firstVoxel = 0;
-    std::uint64_t voxelCount = 0;
-  };
-
-  ChunkReader(ImageSource & source, std::uint64_t voxelsPerChunk)
-      : m_Source(source)
-      , m_VoxelsPerChunk(voxelsPerChunk)
-      , m_VoxelCount(source.GetNumberOfVoxels())
-  {
-    for (Buffer & buffer : m_Buffers)
-    {
-      buffer = Buffer(static_cast<std::size_t>(voxelsPerChunk) * source.GetBytesPerVoxel());
-    }
-    m_Thread = std::thread([this] { ReadAll(); });
-  }
-
-  ~ChunkReader()
-  {
-    {
-      std::lock_guard<std::mutex> lock(m_Mutex);
-      m_Stopping = true;
-    }
-    m_Changed.notify_all();
-    m_Thread.join();
-  }
-
-  ChunkReader(const ChunkReader &) = delete;
-  ChunkReader &
-  operator=(const ChunkReader &) = delete;
-
-  /** Waits for the next chunk; false when all are consumed. The chunk stays valid until the next call. */
-  bool
-  Next(Chunk & chunk)
-  {
-    std::unique_lock<std::mutex> lock(m_Mutex);
-    if (m_HasCurrent)
-    {
-      ++m_Consumed; // hand the previous buffer back
-      m_HasCurrent = false;
-      m_Changed.notify_all();
-    }
-    const std::uint64_t first = m_Consumed * m_VoxelsPerChunk;
-    if (first >= m_VoxelCount)
-    {
-      return false;
-    }
-    m_Changed.wait(lock, [this] { return m_Filled > m_Consumed || m_Failure; });
-    if (m_Failure && m_Filled <= m_Consumed)
-    {
-      std::rethrow_exception(m_Failure);
-    }
-    chunk.data = m_Buffers[m_Consumed % BufferCount].data();
-    chunk.firstVoxel = first;
-    chunk.voxelCount = std::min(m_VoxelsPerChunk, m_VoxelCount - first);
-    m_HasCurrent = true;
-    return true;
-  }
-
-private:
-  static constexpr std::uint64_t BufferCount = 3;
-
-  void
-  ReadAll()
-  {
-    try
-    {
-      for (std::uint64_t index = 0; index * m_VoxelsPerChunk < m_VoxelCount; ++index)
-      {
-        {
-          std::unique_lock<std::mutex> lock(m_Mutex);
-          m_Changed.wait(lock, [&] { return m_Stopping || index - m_Consumed < BufferCount; });
-          if (m_Stopping)
-          {
-            return;
-          }
-        }
-        const std::uint64_t first = index * m_VoxelsPerChunk;
-        m_Source.ReadNext(m_Buffers[index % BufferCount].data(), std::min(m_VoxelsPerChunk, m_VoxelCount - first));
-        {
-          std::lock_guard<std::mutex> lock(m_Mutex);
-          m_Filled = index + 1;
-        }
-        m_Changed.notify_all();
-      }
-    }
-    catch (...)
-    {
-      {
-        std::lock_guard<std::mutex> lock(m_Mutex);
-        m_Failure = std::current_exception();
-      }
-      m_Changed.notify_all();
-    }
-  }
-
-  ImageSource &           m_Source;
-  const std::uint64_t     m_VoxelsPerChunk;
-  const std::uint64_t     m_VoxelCount;
-  Buffer                  m_Buffers[BufferCount];
-  std::mutex              m_Mutex;
-  std::condition_variable m_Changed;
-  std::uint64_t           m_Filled = 0;   // chunks read
-  std::uint64_t           m_Consumed = 0; // chunks handed back
-  bool                    m_HasCurrent = false;
-  bool                    m_Stopping = false;
-  std::exception_ptr      m_Failure;
-  std::thread             m_Thread;
-};
-
 /** Writes the 4x4 RAS+ affine (float64, C order, as nibabel's `img.affine`) to a temporary file,
  * left for the caller to commit once the image itself is in place. */
 std::unique_ptr<itk::nibridge::AtomicFileWriter>
@@ -506,10 +387,23 @@ Convert(const ConversionOptions & options)
   const ChunkConverter converter(*source, target, options.allowLossy);
   Buffer               converted(converter.IsIdentity() ? 0 : maximumElements * targetSize);
   Buffer               plane(planar ? static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * targetSize : 0);
-  ChunkReader          reader(*source, voxelsPerChunk);
-  ChunkReader::Chunk   chunk;
-  while (reader.Next(chunk))
+  // The source's chunks are read on a thread of their own, a few ahead: decompression overlaps conversion and writing.
+  const std::uint64_t chunks = (voxelCount + voxelsPerChunk - 1) / voxelsPerChunk;
+  const auto          voxelsOf = [&](std::uint64_t index) {
+    return std::min(voxelsPerChunk, voxelCount - index * voxelsPerChunk);
+  };
+  itk::nibridge::ReadAhead ahead(
+    chunks,
+    static_cast<std::size_t>(std::min(voxelsPerChunk, voxelCount)) * source->GetBytesPerVoxel(),
+    [&](std::uint64_t index, char * buffer) { source->ReadNext(buffer, voxelsOf(index)); });
+  for (std::uint64_t index = 0; index < chunks; ++index)
   {
+    struct
+    {
+      const char *  data;
+      std::uint64_t firstVoxel;
+      std::uint64_t voxelCount;
+    } const chunk{ ahead.Next(), index * voxelsPerChunk, voxelsOf(index) };
     const std::size_t elementCount = static_cast<std::size_t>(chunk.voxelCount) * elementsPerVoxel;
     const char *      values = chunk.data;
     if (!converter.IsIdentity())

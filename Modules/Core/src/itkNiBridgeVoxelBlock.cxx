@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNiBridgeVoxelBlock.h"
 
+#include "itkNiBridgeReadAhead.h"
 #include "itkNiBridgeRegionRuns.h"
 
 #include "itkMacro.h"
@@ -21,6 +22,9 @@ namespace
 {
 /** Stored bytes converted at a time: small enough to stay in cache between reading and converting. */
 constexpr std::size_t ChunkBytes = std::size_t{ 1 } << 20;
+/** Reads converted to float64 from this size on decompress on a thread of their own (smaller ones are the slabs of a
+ * caller that pipelines its own reads, as ni2npy does). */
+constexpr std::uint64_t PipelinedBytes = std::uint64_t{ 8 } << 20;
 
 template<std::size_t Width>
 void
@@ -171,35 +175,52 @@ VoxelBlockReader::ReadRun(std::uint64_t firstVoxel, std::uint64_t voxelCount, bo
   const std::uint64_t endOfBlock = m_Block.offset + m_Block.GetNumberOfVoxels() * voxelBytes;
   DataStream &        stream = this->StreamAt(m_Block.offset + firstVoxel * voxelBytes);
   const std::size_t   chunkVoxels = std::max<std::size_t>(1, ChunkBytes / voxelBytes);
-  for (std::uint64_t done = 0; done < voxelCount;)
+  const auto          voxelsOf = [&](std::uint64_t done) {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(chunkVoxels, voxelCount - done));
+  };
+  const auto readStored = [&](char * target, std::size_t voxels) {
+    stream.Read(target, voxels * voxelBytes);
+    if (m_Block.swap)
+    {
+      SwapBytes(target, voxels * m_Block.scalarsPerVoxel, scalarBytes);
+    }
+  };
+  const auto convert = [&](const char * stored, std::uint64_t done, std::size_t voxels) {
+    ScaleToFloat64(m_Block.scalarType,
+                   stored,
+                   reinterpret_cast<double *>(destination + done * m_Block.scalarsPerVoxel * sizeof(double)),
+                   voxels * m_Block.scalarsPerVoxel,
+                   m_Block.slope,
+                   m_Block.inter);
+  };
+  if (!asFloat64)
   {
-    const auto        voxels = static_cast<std::size_t>(std::min<std::uint64_t>(chunkVoxels, voxelCount - done));
-    const std::size_t scalars = voxels * m_Block.scalarsPerVoxel;
-    if (!asFloat64)
+    // The stored values: straight into the destination.
+    for (std::uint64_t done = 0; done < voxelCount; done += voxelsOf(done))
     {
-      char * target = destination + done * voxelBytes;
-      stream.Read(target, voxels * voxelBytes);
-      if (m_Block.swap)
-      {
-        SwapBytes(target, scalars, scalarBytes);
-      }
+      readStored(destination + done * voxelBytes, voxelsOf(done));
     }
-    else
+  }
+  else if (voxelCount * voxelBytes >= PipelinedBytes)
+  {
+    // A large read (a whole image): decompressing on a thread of its own while this one converts.
+    const std::uint64_t chunks = (voxelCount + chunkVoxels - 1) / chunkVoxels;
+    ReadAhead           ahead(chunks, chunkVoxels * voxelBytes, [&](std::uint64_t index, char * buffer) {
+      readStored(buffer, voxelsOf(index * chunkVoxels));
+    });
+    for (std::uint64_t index = 0; index < chunks; ++index)
     {
-      m_Scratch.resize(chunkVoxels * voxelBytes);
-      stream.Read(m_Scratch.data(), voxels * voxelBytes);
-      if (m_Block.swap)
-      {
-        SwapBytes(m_Scratch.data(), scalars, scalarBytes);
-      }
-      ScaleToFloat64(m_Block.scalarType,
-                     m_Scratch.data(),
-                     reinterpret_cast<double *>(destination + done * m_Block.scalarsPerVoxel * sizeof(double)),
-                     scalars,
-                     m_Block.slope,
-                     m_Block.inter);
+      convert(ahead.Next(), index * chunkVoxels, voxelsOf(index * chunkVoxels));
     }
-    done += voxels;
+  }
+  else
+  {
+    m_Scratch.resize(chunkVoxels * voxelBytes);
+    for (std::uint64_t done = 0; done < voxelCount; done += voxelsOf(done))
+    {
+      readStored(m_Scratch.data(), voxelsOf(done));
+      convert(m_Scratch.data(), done, voxelsOf(done));
+    }
   }
   if (stream.GetPosition() == endOfBlock)
   {
