@@ -14,12 +14,18 @@
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMacro.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace itk
 {
+namespace nibridge
+{
+class VoxelBlockReader;
+} // namespace nibridge
+
 /** \class NiBridgeImageIOBase
  * \brief What every NiBridge reader of nibabel's formats shares: nibabel's values, geometry and metadata.
  *
@@ -104,20 +110,17 @@ public:
    * ReadImageInformation, with the file's scaling (1, 0 where it has none), so that a caller can read the stored
    * values and scale them itself. False where the reader does not know (NiBabelImageIO). */
   virtual bool
-  GetStoredValueScaling(double & slope, double & intercept) const
-  {
-    static_cast<void>(slope);
-    static_cast<void>(intercept);
-    return false;
-  }
+  GetStoredValueScaling(double & slope, double & intercept) const;
 
-  /** How the file last read is decoded, for messages ("plain read", "gzip (ISA-L)", "nibabel ..."); empty before a
-   * read. */
+  /** How the file last read is decoded, for messages ("plain read", "gzip (ISA-L)", "gzip (zlib)"); empty before a
+   * read, and for readers that do not say. */
   virtual std::string
-  GetDecoderName() const
-  {
-    return {};
-  }
+  GetDecoderName() const;
+
+  /** The requested region itself when streamed reading is on and the reader reads regions on their own (the native
+   * readers do), else the whole image. */
+  ImageIORegion
+  GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const override;
 
   /** The real direction of a spatial axis, where ITK's default is the identity: ImageFileReader asks for it when it
    * reads a 4-D (or higher) file into a 3-D image. The spatial block of a nibabel geometry never mixes with the
@@ -161,12 +164,26 @@ protected:
   void
   RegionInImage(std::vector<std::uint64_t> & index, std::vector<std::uint64_t> & size) const;
 
+  /** For the native readers, once ReadImageInformation has parsed the header: the voxels of the file, and whether
+   * they are delivered as float64 (scaled) values rather than the stored ones. */
+  void
+  SetVoxelBlock(std::unique_ptr<nibridge::VoxelBlockReader> reader, bool deliversFloat64);
+
+  /** For the native readers' Read(): the values of GetIORegion() into `buffer`, from the voxel block of the last
+   * ReadImageInformation (called again first if the file name or the value options changed since). */
+  void
+  ReadVoxelBlockRegion(void * buffer);
+
   bool m_ValuesDifferFromStored{ false };
 
 private:
-  std::vector<std::uint64_t> m_NiBabelShape;
-  bool                       m_ReadRawValues{ false };
-  bool                       m_ReadAsFloat64{ false };
+  std::unique_ptr<nibridge::VoxelBlockReader> m_VoxelBlockReader;
+  std::string                                 m_VoxelBlockFileName; // the file and values it was set up for
+  std::string                                 m_VoxelBlockValues;
+  bool                                        m_DeliversFloat64{ false };
+  std::vector<std::uint64_t>                  m_NiBabelShape;
+  bool                                        m_ReadRawValues{ false };
+  bool                                        m_ReadAsFloat64{ false };
 };
 
 namespace nibridge

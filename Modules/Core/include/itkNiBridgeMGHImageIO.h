@@ -16,6 +16,11 @@
 
 namespace itk
 {
+namespace nibridge
+{
+class DataStream;
+} // namespace nibridge
+
 /** \class NiBridgeMGHImageIO
  * \brief Reads FreeSurfer's MGH (`.mgh`) and gzip-compressed MGH (`.mgz`) files natively, exactly as nibabel
  * reads them.
@@ -76,17 +81,6 @@ public:
     return true;
   }
 
-  /** The requested region itself when streamed reading is on, else the whole image. */
-  ImageIORegion
-  GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const override;
-
-  /** The file's scaling of its stored values (see NiBridgeImageIOBase); true once the header is read. */
-  bool
-  GetStoredValueScaling(double & slope, double & intercept) const override;
-
-  /** "plain read", "gzip (ISA-L)" or "gzip (zlib)" for the file last read. */
-  std::string
-  GetDecoderName() const override;
 
   /*-------- Writing -------- */
 
@@ -114,6 +108,10 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
+  /** Reads the footer where the stream has reached it, after the voxels, and adds its fields to the dictionary. */
+  void
+  TakeFooter(nibridge::DataStream & data);
+
   struct Information; // the header last read and the open voxel stream, in the .cxx
   std::unique_ptr<Information> m_Information;
   bool                         m_ReadFooterWithHeader{ true };

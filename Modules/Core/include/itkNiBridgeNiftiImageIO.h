@@ -82,17 +82,6 @@ public:
     return true;
   }
 
-  /** The requested region itself when streamed reading is on, else the whole image. */
-  ImageIORegion
-  GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const override;
-
-  /** The file's scaling of its stored values (see NiBridgeImageIOBase); true once the header is read. */
-  bool
-  GetStoredValueScaling(double & slope, double & intercept) const override;
-
-  /** "plain read", "gzip (ISA-L)" or "gzip (zlib)" for the file last read. */
-  std::string
-  GetDecoderName() const override;
 
   /*-------- Writing -------- */
 

@@ -118,19 +118,9 @@ class PlainDataStream final : public DataStream
 {
 public:
   PlainDataStream(const std::string & imageName, const std::string & fileName)
-      : m_ImageName(imageName)
-      , m_FileName(fileName)
+      : DataStream(imageName, fileName)
       , m_File(imageName, fileName)
   {}
-
-  void
-  Read(char * target, std::uint64_t byteCount) override
-  {
-    if (this->ReadSome(target, byteCount) != byteCount)
-    {
-      ThrowTruncated(m_ImageName, m_FileName, m_Position);
-    }
-  }
 
   std::uint64_t
   ReadSome(char * target, std::uint64_t byteCount) override
@@ -180,24 +170,9 @@ public:
   }
 
 private:
-  std::string    m_ImageName;
-  std::string    m_FileName;
   FileDescriptor m_File;
   std::uint64_t  m_Position = 0;
 };
-
-/** Reads and drops decoded bytes: Skip for streams that cannot seek. */
-void
-SkipByReading(DataStream & stream, std::uint64_t byteCount)
-{
-  std::vector<char> sink(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
-  for (std::uint64_t remaining = byteCount; remaining > 0;)
-  {
-    const std::uint64_t piece = std::min<std::uint64_t>(remaining, sink.size());
-    stream.Read(sink.data(), piece);
-    remaining -= piece;
-  }
-}
 
 #ifdef NIBRIDGE_HAVE_ISAL
 /** gzip through ISA-L's inflate, one member after another as gzip concatenates them; each member's CRC-32
@@ -206,22 +181,12 @@ class IsalGzipDataStream final : public DataStream
 {
 public:
   IsalGzipDataStream(const std::string & imageName, const std::string & fileName)
-      : m_ImageName(imageName)
-      , m_FileName(fileName)
+      : DataStream(imageName, fileName)
       , m_File(imageName, fileName)
       , m_Compressed(new unsigned char[CompressedBlockBytes])
   {
     isal_inflate_init(&m_State);
     m_State.crc_flag = ISAL_GZIP;
-  }
-
-  void
-  Read(char * target, std::uint64_t byteCount) override
-  {
-    if (this->ReadSome(target, byteCount) != byteCount)
-    {
-      ThrowTruncated(m_ImageName, m_FileName, m_Position);
-    }
   }
 
   std::uint64_t
@@ -239,12 +204,6 @@ public:
       }
     }
     return done;
-  }
-
-  void
-  Skip(std::uint64_t byteCount) override
-  {
-    SkipByReading(*this, byteCount);
   }
 
   void
@@ -348,8 +307,6 @@ private:
     }
   }
 
-  std::string                      m_ImageName;
-  std::string                      m_FileName;
   FileDescriptor                   m_File;
   std::unique_ptr<unsigned char[]> m_Compressed;
   inflate_state                    m_State{};
@@ -363,8 +320,7 @@ class ZlibGzipDataStream final : public DataStream
 {
 public:
   ZlibGzipDataStream(const std::string & imageName, const std::string & fileName)
-      : m_ImageName(imageName)
-      , m_FileName(fileName)
+      : DataStream(imageName, fileName)
       , m_Checked(imageName, fileName) // the regular-file check; gzdopen takes a descriptor of its own
   {
     const int descriptor = dup(m_Checked.Get());
@@ -387,15 +343,6 @@ public:
   }
 
   ~ZlibGzipDataStream() override { gzclose_r(m_File); }
-
-  void
-  Read(char * target, std::uint64_t byteCount) override
-  {
-    if (this->ReadSome(target, byteCount) != byteCount)
-    {
-      ThrowTruncated(m_ImageName, m_FileName, m_Position);
-    }
-  }
 
   std::uint64_t
   ReadSome(char * target, std::uint64_t byteCount) override
@@ -423,12 +370,6 @@ public:
     }
     m_Position += done;
     return done;
-  }
-
-  void
-  Skip(std::uint64_t byteCount) override
-  {
-    SkipByReading(*this, byteCount);
   }
 
   void
@@ -468,8 +409,6 @@ private:
     ThrowCorrupt(m_ImageName, m_FileName, message);
   }
 
-  std::string    m_ImageName;
-  std::string    m_FileName;
   FileDescriptor m_Checked;
   gzFile         m_File = nullptr;
   std::uint64_t  m_Position = 0;
@@ -486,6 +425,28 @@ UseZlib()
 #endif
 }
 } // namespace
+
+void
+DataStream::Read(char * target, std::uint64_t byteCount)
+{
+  if (this->ReadSome(target, byteCount) != byteCount)
+  {
+    ThrowTruncated(m_ImageName, m_FileName, this->GetPosition());
+  }
+}
+
+void
+DataStream::Skip(std::uint64_t byteCount)
+{
+  // Decoded and dropped, for streams that cannot seek.
+  std::vector<char> sink(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
+  for (std::uint64_t remaining = byteCount; remaining > 0;)
+  {
+    const std::uint64_t piece = std::min<std::uint64_t>(remaining, sink.size());
+    this->Read(sink.data(), piece);
+    remaining -= piece;
+  }
+}
 
 std::unique_ptr<DataStream>
 OpenDataStream(const std::string & imageName, const std::string & dataFileName, bool gzipped, std::uint64_t offset)

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace itk
 {
@@ -31,13 +32,13 @@ class DataStream
 public:
   virtual ~DataStream() = default;
 
-  /** Reads exactly `byteCount` bytes into `target`. */
-  virtual void
-  Read(char * target, std::uint64_t byteCount) = 0;
+  /** Reads exactly `byteCount` bytes into `target`; a shorter file is an error saying where it ends. */
+  void
+  Read(char * target, std::uint64_t byteCount);
 
-  /** Moves `byteCount` bytes forward (a seek in a plain file; decoded and dropped in a gzip stream). */
+  /** Moves `byteCount` bytes forward (decoded and dropped; a plain file seeks). */
   virtual void
-  Skip(std::uint64_t byteCount) = 0;
+  Skip(std::uint64_t byteCount);
 
   /** Reads up to `byteCount` bytes; fewer only at the end of the data. Returns how many were read. */
   virtual std::uint64_t
@@ -54,6 +55,16 @@ public:
   /** The decoder in use, for messages ("plain read", "gzip (ISA-L)", "gzip (zlib)"). */
   virtual const char *
   GetDecoderName() const = 0;
+
+protected:
+  DataStream(std::string imageName, std::string fileName)
+      : m_ImageName(std::move(imageName))
+      , m_FileName(std::move(fileName))
+  {}
+
+  /** The image the data belong to, and the data's file (the same for single-file formats), for messages. */
+  const std::string m_ImageName;
+  const std::string m_FileName;
 };
 
 /** Opens `dataFileName`, gzip-compressed if `gzipped` (as nibabel decides: by the file name), and moves to

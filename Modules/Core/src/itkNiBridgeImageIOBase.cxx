@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNiBridgeImageIOBase.h"
 
+#include "itkNiBridgeVoxelBlock.h"
+
 #include "itkByteSwapper.h"
 #include "itkMetaDataObject.h"
 
@@ -74,6 +76,59 @@ NiBridgeImageIOBase::GetDefaultDirection(unsigned int axis) const
     return this->GetDirection(axis);
   }
   return Superclass::GetDefaultDirection(axis);
+}
+
+bool
+NiBridgeImageIOBase::GetStoredValueScaling(double & slope, double & intercept) const
+{
+  if (!m_VoxelBlockReader)
+  {
+    return false;
+  }
+  slope = m_VoxelBlockReader->GetBlock().slope;
+  intercept = m_VoxelBlockReader->GetBlock().inter;
+  return true;
+}
+
+std::string
+NiBridgeImageIOBase::GetDecoderName() const
+{
+  return m_VoxelBlockReader ? m_VoxelBlockReader->GetDecoderName() : std::string();
+}
+
+ImageIORegion
+NiBridgeImageIOBase::GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const
+{
+  if (m_UseStreamedReading && m_VoxelBlockReader)
+  {
+    return requested;
+  }
+  return Superclass::GenerateStreamableReadRegionFromRequestedRegion(requested);
+}
+
+void
+NiBridgeImageIOBase::SetVoxelBlock(std::unique_ptr<nibridge::VoxelBlockReader> reader, bool deliversFloat64)
+{
+  m_VoxelBlockReader = std::move(reader);
+  m_VoxelBlockFileName = m_FileName;
+  m_VoxelBlockValues = this->GetValuesName();
+  m_DeliversFloat64 = deliversFloat64;
+}
+
+void
+NiBridgeImageIOBase::ReadVoxelBlockRegion(void * buffer)
+{
+  if (!m_VoxelBlockReader || m_VoxelBlockFileName != m_FileName || m_VoxelBlockValues != this->GetValuesName())
+  {
+    this->ReadImageInformation();
+  }
+  std::vector<std::uint64_t> index, size;
+  this->RegionInImage(index, size);
+  // ITK's extra axes of 1D and out-of-plane 2D images have size 1: the block has nibabel's axes only.
+  const std::size_t axes = m_VoxelBlockReader->GetBlock().shape.size();
+  index.resize(axes);
+  size.resize(axes);
+  m_VoxelBlockReader->Read(index, size, m_DeliversFloat64, buffer);
 }
 
 void

@@ -167,13 +167,12 @@ SetFooterMetaData(MetaDataDictionary & dictionary, const MGHHeader & header)
 
 struct NiBridgeMGHImageIO::Information
 {
-  std::string                                 fileName;
-  std::string                                 values;
-  MGHHeader                                   header;
-  std::vector<std::uint64_t>                  shape;
-  bool                                        footerRead = false;
-  bool                                        deliversFloat64 = false;
-  std::unique_ptr<nibridge::VoxelBlockReader> reader;
+  std::string                fileName;
+  std::string                values;
+  MGHHeader                  header;
+  std::vector<std::uint64_t> shape;
+  bool                       footerRead = false;
+  bool                       deliversFloat64 = false;
 };
 
 NiBridgeMGHImageIO::NiBridgeMGHImageIO()
@@ -284,6 +283,7 @@ NiBridgeMGHImageIO::ReadImageInformation()
     char footer[MGHFooterBytes];
     ParseFooter(footer, static_cast<std::size_t>(stream->ReadSome(footer, MGHFooterBytes)), header);
     information->footerRead = true;
+    SetFooterMetaData(this->GetMetaDataDictionary(), header);
   }
   stream.reset();
 
@@ -327,63 +327,30 @@ NiBridgeMGHImageIO::ReadImageInformation()
   this->SetMetaDataText(prefix + "Pxyz_c", Float32Texts(header.pxyzC));
   this->SetMetaDataText(SpatialUnitsMetaDataKey, "mm");
   this->SetMetaDataText(TimeUnitsMetaDataKey, "msec");
-  if (information->footerRead)
-  {
-    SetFooterMetaData(this->GetMetaDataDictionary(), header);
-  }
-  // Read() passes the footer on its way: the fields still missing are added then.
-  information->reader = std::make_unique<nibridge::VoxelBlockReader>(block, [this](nibridge::DataStream & data) {
-    if (!m_Information->footerRead)
-    {
-      char footer[MGHFooterBytes];
-      ParseFooter(footer, static_cast<std::size_t>(data.ReadSome(footer, MGHFooterBytes)), m_Information->header);
-      m_Information->footerRead = true;
-      SetFooterMetaData(this->GetMetaDataDictionary(), m_Information->header);
-    }
-  });
+  const bool deliversFloat64 = information->deliversFloat64;
   m_Information = std::move(information);
+  // Read() passes the footer on its way: the fields still missing are added then.
+  this->SetVoxelBlock(std::make_unique<nibridge::VoxelBlockReader>(
+                        block, [this](nibridge::DataStream & data) { this->TakeFooter(data); }),
+                      deliversFloat64);
 }
 
-bool
-NiBridgeMGHImageIO::GetStoredValueScaling(double & slope, double & intercept) const
+void
+NiBridgeMGHImageIO::TakeFooter(nibridge::DataStream & data)
 {
-  if (!m_Information)
+  if (!m_Information->footerRead)
   {
-    return false;
+    char footer[MGHFooterBytes];
+    ParseFooter(footer, static_cast<std::size_t>(data.ReadSome(footer, MGHFooterBytes)), m_Information->header);
+    m_Information->footerRead = true;
+    SetFooterMetaData(this->GetMetaDataDictionary(), m_Information->header);
   }
-  slope = m_Information->reader->GetBlock().slope;
-  intercept = m_Information->reader->GetBlock().inter;
-  return true;
-}
-
-std::string
-NiBridgeMGHImageIO::GetDecoderName() const
-{
-  return m_Information ? m_Information->reader->GetDecoderName() : std::string();
-}
-
-ImageIORegion
-NiBridgeMGHImageIO::GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const
-{
-  if (m_UseStreamedReading)
-  {
-    return requested;
-  }
-  return Superclass::GenerateStreamableReadRegionFromRequestedRegion(requested);
 }
 
 void
 NiBridgeMGHImageIO::Read(void * buffer)
 {
-  if (!m_Information || m_Information->fileName != m_FileName || m_Information->values != this->GetValuesName())
-  {
-    this->ReadImageInformation();
-  }
-  std::vector<std::uint64_t> index, size;
-  this->RegionInImage(index, size);
-  index.resize(m_Information->shape.size());
-  size.resize(m_Information->shape.size());
-  m_Information->reader->Read(index, size, m_Information->deliversFloat64, buffer);
+  this->ReadVoxelBlockRegion(buffer);
 }
 
 void

@@ -36,11 +36,10 @@ StoredDTypeString(const nibridge::NiftiDataType & dataType, bool bigEndian)
 
 struct NiBridgeNiftiImageIO::Information
 {
-  std::string                                 fileName;
-  std::string                                 values;
-  nibridge::NiftiHeader                       header;
-  bool                                        deliversFloat64 = false;
-  std::unique_ptr<nibridge::VoxelBlockReader> reader;
+  std::string           fileName;
+  std::string           values;
+  nibridge::NiftiHeader header;
+  bool                  deliversFloat64 = false;
 };
 
 NiBridgeNiftiImageIO::NiBridgeNiftiImageIO()
@@ -66,8 +65,8 @@ NiBridgeNiftiImageIO::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "Information: " << header.imageClass << " read from " << m_Information->fileName << " (header "
      << header.files.header << ", data " << header.files.data << (header.files.dataGzipped ? ", gzip" : "")
      << ", offset " << header.dataOffset << "), values " << m_Information->values << ", slope "
-     << nibridge::PythonFloatText(header.slope) << ", inter " << nibridge::PythonFloatText(header.inter)
-     << (m_Information->reader ? ", decoder " + m_Information->reader->GetDecoderName() : std::string()) << std::endl;
+     << nibridge::PythonFloatText(header.slope) << ", inter " << nibridge::PythonFloatText(header.inter) << ", decoder "
+     << this->GetDecoderName() << std::endl;
 }
 
 bool
@@ -143,52 +142,14 @@ NiBridgeNiftiImageIO::ReadImageInformation()
     this->SetMetaDataText(IntentParametersMetaDataKey, parameters);
     this->SetMetaDataText(IntentNameMetaDataKey, header.intentName);
   }
-  information->reader = std::make_unique<nibridge::VoxelBlockReader>(block);
+  this->SetVoxelBlock(std::make_unique<nibridge::VoxelBlockReader>(block), information->deliversFloat64);
   m_Information = std::move(information);
-}
-
-bool
-NiBridgeNiftiImageIO::GetStoredValueScaling(double & slope, double & intercept) const
-{
-  if (!m_Information)
-  {
-    return false;
-  }
-  slope = m_Information->reader->GetBlock().slope;
-  intercept = m_Information->reader->GetBlock().inter;
-  return true;
-}
-
-std::string
-NiBridgeNiftiImageIO::GetDecoderName() const
-{
-  return m_Information ? m_Information->reader->GetDecoderName() : std::string();
-}
-
-ImageIORegion
-NiBridgeNiftiImageIO::GenerateStreamableReadRegionFromRequestedRegion(const ImageIORegion & requested) const
-{
-  if (m_UseStreamedReading)
-  {
-    return requested;
-  }
-  return Superclass::GenerateStreamableReadRegionFromRequestedRegion(requested);
 }
 
 void
 NiBridgeNiftiImageIO::Read(void * buffer)
 {
-  if (!m_Information || m_Information->fileName != m_FileName || m_Information->values != this->GetValuesName())
-  {
-    this->ReadImageInformation();
-  }
-  std::vector<std::uint64_t> index, size;
-  this->RegionInImage(index, size);
-  // ITK's extra axes of 1D and out-of-plane 2D images have size 1: the block has nibabel's axes only.
-  const std::size_t axes = m_Information->header.shape.size();
-  index.resize(axes);
-  size.resize(axes);
-  m_Information->reader->Read(index, size, m_Information->deliversFloat64, buffer);
+  this->ReadVoxelBlockRegion(buffer);
 }
 
 bool

@@ -8,6 +8,7 @@
 
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBridgeRegionRuns.h"
+#include "itkNiBridgeVoxelBlock.h"
 
 #include "itkByteSwapper.h"
 #include "itkMetaDataObject.h"
@@ -62,36 +63,6 @@ IsBooleanDescr(const std::string & descr)
 
 // ----------------------------------------------------------------------------------------------------------------
 // Element conversions: tight loops over plain bytes, no per-element virtual calls.
-
-template<std::size_t Width>
-void
-SwapBytesOfEach(char * data, std::size_t count)
-{
-  for (std::size_t element = 0; element < count; ++element)
-  {
-    char * bytes = data + element * Width;
-    std::reverse(bytes, bytes + Width);
-  }
-}
-
-void
-SwapBytesInPlace(char * data, std::size_t count, std::size_t width)
-{
-  switch (width)
-  {
-    case 2:
-      SwapBytesOfEach<2>(data, count);
-      break;
-    case 4:
-      SwapBytesOfEach<4>(data, count);
-      break;
-    case 8:
-      SwapBytesOfEach<8>(data, count);
-      break;
-    default:
-      break;
-  }
-}
 
 /** The float32 bit pattern of a float16 bit pattern; exact for every value, subnormals, infinities and NaNs. */
 std::uint32_t
@@ -367,7 +338,7 @@ ConvertScalars(const char * disk, char * memory, std::size_t count, const ReadLa
   }
   if (layout.swap)
   {
-    SwapBytesInPlace(memory, count, layout.diskScalarBytes);
+    nibridge::SwapBytes(memory, count, layout.diskScalarBytes);
   }
   if (layout.booleans)
   {
