@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-#include <set>
+#include <vector>
 
 #ifndef NIBRIDGE_VERSION
 #  define NIBRIDGE_VERSION "unknown"
@@ -39,15 +39,18 @@ Run(int argc, char ** argv)
   app.set_version_flag("--version", std::string("ni2npy (NiBridge) ") + NIBRIDGE_VERSION);
   app.add_option("INPUT", options.input, "image file to read")->required()->check(CLI::ExistingFile);
   app.add_option("OUTPUT", options.output, "the .npy file to write")->required();
-  static const std::set<std::string> dtypes = { "float64",   "float32",    "int8",   "uint8", "int16",
-                                                "uint16",    "int32",      "uint32", "int64", "uint64",
-                                                "complex64", "complex128", "keep" };
+  const std::vector<std::string> dtypes = ni2npy::SupportedDTypeNames();
+  std::string                    dtypeList;
+  for (const std::string & name : dtypes)
+  {
+    dtypeList += (dtypeList.empty() ? "" : ", ") + name;
+  }
   app
     .add_option("--dtype",
                 options.dtype,
-                std::string("element type of the output (default float64, as nibabel's get_fdata; keep: the "
-                            "stored type, float64 for scaled files): ") +
-                  ni2npy::SupportedDTypeNames())
+                std::string("element type of the output (default float64, as nibabel's get_fdata; keep: nibabel's "
+                            "numpy.asarray(img.dataobj) type, the stored one, float64 for scaled files): ") +
+                  dtypeList)
     ->check(CLI::IsMember(dtypes));
   app.add_option("--affine",
                  options.affineOutput,

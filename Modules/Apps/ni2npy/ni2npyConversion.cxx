@@ -333,10 +333,21 @@ WriteAffine(const ImageSource & source, const ConversionOptions & options)
 }
 } // namespace
 
-const char *
+std::vector<std::string>
 SupportedDTypeNames()
 {
-  return "float64, float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64, complex64, complex128, keep";
+  // Core's table, float64 (the default) first; bool has no place in a conversion's output.
+  std::vector<std::string> names = { "float64" };
+  for (int code = 0; code <= static_cast<int>(ElementType::Complex128); ++code)
+  {
+    const auto type = static_cast<ElementType>(code);
+    if (type != ElementType::Bool && type != ElementType::Float64)
+    {
+      names.emplace_back(itk::nibridge::ComponentTypeName(type));
+    }
+  }
+  names.emplace_back("keep");
+  return names;
 }
 
 void

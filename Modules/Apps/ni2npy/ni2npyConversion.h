@@ -8,6 +8,7 @@
 #define ni2npyConversion_h
 
 #include <string>
+#include <vector>
 
 namespace ni2npy
 {
@@ -30,8 +31,8 @@ struct ConversionOptions
 void
 Convert(const ConversionOptions & options);
 
-/** The names `--dtype` accepts. */
-const char *
+/** The names `--dtype` accepts: float64 (the default), Core's other component types but bool, and "keep". */
+std::vector<std::string>
 SupportedDTypeNames();
 
 } // namespace ni2npy
