@@ -38,9 +38,7 @@ import dataclasses
 import functools
 import gzip
 import os
-import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +48,15 @@ from pathlib import Path
 
 import nibabel
 import numpy as np
+from bench_common import (
+    MIB,
+    BenchmarkError,
+    Timing,
+    add_input_arguments,
+    load_average_line,
+    machine_line,
+    verdict,
+)
 
 NIBABEL_TARGET = 3.0  # nibabel script / ni2npy, at least
 EMBEDDED_TARGET = 3.0  # embedded-Python nibabel program / ni2npy, at least
@@ -77,11 +84,6 @@ FORMATS = {
 }
 
 WRITE_CHUNK = 1 << 20  # bytes per write() of the write floor
-MIB = 1024.0 * 1024.0
-
-
-class BenchmarkError(RuntimeError):
-    """A tool failed or produced a wrong result: the benchmark cannot stand."""
 
 
 class ToolFailure(BenchmarkError):
@@ -90,29 +92,6 @@ class ToolFailure(BenchmarkError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-@dataclasses.dataclass
-class Timing:
-    """The runs of one command: wall and CPU (user + sys) seconds of each timed run, its peak RSS if measured."""
-
-    label: str
-    seconds: list[float] = dataclasses.field(default_factory=list)
-    cpu_seconds: list[float] = dataclasses.field(default_factory=list)
-    peak_rss: int | None = None  # bytes
-    rss_is_upper_bound: bool = False
-
-    @property
-    def best(self) -> float:
-        return min(self.seconds)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def best_cpu(self) -> float:
-        return min(self.cpu_seconds)
 
 
 @dataclasses.dataclass
@@ -157,34 +136,12 @@ def _get_parser() -> argparse.ArgumentParser:
         help="the nibridge-bench-embedded-nibabel executable; $NIBRIDGE_EMBEDDED_ANCHOR when not given "
         "(without it the embedded-Python column is n/a)",
     )
-    parser.add_argument("--size", type=int, default=256, help="edge of the cubic volume (256)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per command, after one warm-up (5)")
-    parser.add_argument(
-        "--workdir",
-        default=None,
-        help="where the temporary directory is made (default: the system's temporary directory)",
-    )
-    parser.add_argument(
-        "--stored-types",
-        nargs="+",
-        choices=("int16", "float32"),
-        default=["int16", "float32"],
-        help="stored types of the generated inputs (both)",
-    )
-    parser.add_argument(
-        "--formats",
-        nargs="+",
-        choices=tuple(FORMATS),
-        default=list(FORMATS),
-        help="formats of the generated inputs (all): NIfTI-1 .nii and .nii.gz, NIfTI-2 .nii.gz, MGH .mgz",
-    )
-    parser.add_argument(
-        "--compresslevel",
-        type=int,
-        choices=range(1, 10),
-        default=6,
-        metavar="1-9",
-        help="gzip level of the compressed inputs (6: gzip's, zlib's, FSL's and dcm2niix's default; "
+    add_input_arguments(
+        parser,
+        tuple(FORMATS),
+        "formats of the generated inputs (all): NIfTI-1 .nii and .nii.gz, NIfTI-2 .nii.gz, MGH .mgz",
+        "timed runs per command, after one warm-up (5)",
+        "gzip level of the compressed inputs (6: gzip's, zlib's, FSL's and dcm2niix's default; "
         "nibabel itself writes 1)",
     )
     parser.add_argument(
@@ -617,12 +574,6 @@ def _mib(count: float) -> str:
     return f"{count / MIB:.1f} MiB"
 
 
-def _verdict(value: str, passed: bool | None) -> str:
-    if value == "n/a":
-        return "n/a"
-    return {True: "PASS", False: "MISS", None: "info"}[passed]
-
-
 def _speed_rows(case: Case, timings: dict[str, Timing]) -> list[Row]:
     """How many times faster ni2npy is than each converter it replaces; held on compressed inputs."""
     ni2npy = timings["ni2npy"].best
@@ -722,7 +673,7 @@ def report_case(prepared: Prepared, timings: dict[str, Timing]) -> list[Row]:
     rows += _before_rows(prepared, timings)
     print(f"  {'ratio':<56} {'value':>8} {'target':>9} {'verdict':>11}")
     for label, value, target, passed in rows:
-        print(f"  {label:<56} {value:>8} {target:>9} {_verdict(value, passed):>11}")
+        print(f"  {label:<56} {value:>8} {target:>9} {verdict(passed, value):>11}")
     for note in prepared.notes:
         print(f"  note: {note}")
     return rows
@@ -742,10 +693,7 @@ def _print_header(arguments: argparse.Namespace, tools: Tools) -> None:
         f"ni2npy benchmark: {arguments.size}^3 volume, best of {arguments.repeat} runs after one warm-up, "
         f"the commands of an input taking turns, warm page cache, gzip level {arguments.compresslevel}"
     )
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, nibabel {nibabel.__version__}"
-    )
+    print(machine_line(f"numpy {np.__version__}, nibabel {nibabel.__version__}"))
     print(f"ni2npy: {tools.ni2npy}")
     print(f"before: {tools.before}" if tools.before else "no --before (or NI2NPY_BEFORE): no after/before ratios")
     for executable, what, option in (
@@ -761,13 +709,13 @@ def _print_header(arguments: argparse.Namespace, tools: Tools) -> None:
         "written to a new file in 1 MiB write()s from one buffer touched beforehand, in this process "
         "(no start-up, nothing computed)"
     )
-    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(load_average_line("start"))
 
 
 def _print_summary(results: list[tuple[str, Row]]) -> None:
     held = [(title, row) for title, row in results if row[3] is not None]
     missed = [(title, row) for title, row in held if not row[3]]
-    print("\nload average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print("\n" + load_average_line("end"))
     for title, (label, value, target, _) in missed:
         print(f"missed: {title}: {label} {value} (target {target})")
     print(f"{len(held) - len(missed)} of {len(held)} targets met" + (f", {len(missed)} missed" if missed else ""))

@@ -31,15 +31,12 @@ from pathlib import Path
 
 import nibabel
 import numpy as np
+from bench_common import BenchmarkError
 
 FIRST_READ_TARGET = 0.300  # seconds of extra cost, at most
 LATER_READ_TARGET = 0.002  # seconds of extra cost per file, at most
 NIBABEL_TARGET = 3.0  # nibabel script / ni2npy, at least
 NIBABEL_SCRIPT = "import sys, nibabel, numpy; img = nibabel.load(sys.argv[1]); numpy.save(sys.argv[2], img.get_fdata())"
-
-
-class BenchmarkError(RuntimeError):
-    """A tool failed or gave a wrong result: the benchmark cannot stand."""
 
 
 def _get_parser():

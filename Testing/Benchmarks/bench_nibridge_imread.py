@@ -28,9 +28,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +36,16 @@ from pathlib import Path
 
 import nibabel
 import numpy as np
+from bench_common import (
+    MIB,
+    BenchmarkError,
+    Timing,
+    add_input_arguments,
+    load_average_line,
+    machine_line,
+    targets_met_line,
+    verdict,
+)
 from bench_ni2npy import Case, make_inputs
 
 try:
@@ -55,11 +62,6 @@ except ImportError:
 NIBABEL_TARGET = 2.0  # nibabel.load().get_fdata() / nibridge.imread, at least
 SITK_TARGET = 2.0  # SimpleITK ReadImage + GetArrayFromImage / nibridge.imread, at least
 IMREAD_FORMATS = ("nii.gz", "mgz")
-MIB = 1024.0 * 1024.0
-
-
-class BenchmarkError(RuntimeError):
-    """A reader gave a wrong result: the benchmark cannot stand."""
 
 
 @dataclasses.dataclass
@@ -71,57 +73,14 @@ class Reader:
     read: Callable[[str], np.ndarray]
 
 
-@dataclasses.dataclass
-class Timing:
-    """The timed runs of one reader on one input: wall and CPU (time.process_time) seconds."""
-
-    label: str
-    seconds: list[float] = dataclasses.field(default_factory=list)
-    cpu_seconds: list[float] = dataclasses.field(default_factory=list)
-
-    @property
-    def best(self) -> float:
-        return min(self.seconds)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def best_cpu(self) -> float:
-        return min(self.cpu_seconds)
-
-
 def _get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=256, help="edge of the cubic volume (256)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per reader, after one warm-up (5)")
-    parser.add_argument(
-        "--workdir",
-        default=None,
-        help="where the temporary directory is made (default: the system's temporary directory)",
-    )
-    parser.add_argument(
-        "--stored-types",
-        nargs="+",
-        choices=("int16", "float32"),
-        default=["int16", "float32"],
-        help="stored types of the generated inputs (both)",
-    )
-    parser.add_argument(
-        "--formats",
-        nargs="+",
-        choices=IMREAD_FORMATS,
-        default=list(IMREAD_FORMATS),
-        help="formats of the generated inputs (both): NIfTI-1 .nii.gz, MGH .mgz",
-    )
-    parser.add_argument(
-        "--compresslevel",
-        type=int,
-        choices=range(1, 10),
-        default=6,
-        metavar="1-9",
-        help="gzip level of the inputs (6, as bench_ni2npy.py)",
+    add_input_arguments(
+        parser,
+        IMREAD_FORMATS,
+        "formats of the generated inputs (both): NIfTI-1 .nii.gz, MGH .mgz",
+        "timed runs per reader, after one warm-up (5)",
+        "gzip level of the inputs (6, as bench_ni2npy.py)",
     )
     return parser
 
@@ -236,12 +195,6 @@ def measure(readers: list[Reader], path: str, repeat: int) -> dict[str, Timing]:
     return timings
 
 
-def _verdict(value: str, passed: bool | None) -> str:
-    if value == "n/a":
-        return "n/a"
-    return {True: "PASS", False: "MISS", None: "info"}[passed]
-
-
 def report_case(case: Case, timings: dict[str, Timing], notes: list[str]) -> list[bool]:
     """Prints one input's tables; returns the verdicts of its targets."""
     print(f"\n== {case.title} (file {case.file_bytes / MIB:.1f} MiB, image data {case.data_bytes / MIB:.1f} MiB)")
@@ -261,7 +214,7 @@ def report_case(case: Case, timings: dict[str, Timing], notes: list[str]) -> lis
             rows.append((label, "n/a", f">= {target}x", None))
     print(f"  {'ratio':<64} {'value':>8} {'target':>9} {'verdict':>11}")
     for label, value, target, passed in rows:
-        print(f"  {label:<64} {value:>8} {target:>9} {_verdict(value, passed):>11}")
+        print(f"  {label:<64} {value:>8} {target:>9} {verdict(passed, value):>11}")
     for note in notes:
         print(f"  note: {note}")
     return [passed for *_, passed in rows if passed is not None]
@@ -273,15 +226,11 @@ def _print_header(arguments: argparse.Namespace, note: str | None) -> None:
         f"the readers taking turns, one process, warm page cache, gzip level {arguments.compresslevel}"
     )
     sitk_version = sitk.Version.VersionString() if sitk is not None else "not installed"
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, nibabel {nibabel.__version__}, "
-        f"SimpleITK {sitk_version}"
-    )
+    print(machine_line(f"numpy {np.__version__}, nibabel {nibabel.__version__}, SimpleITK {sitk_version}"))
     print(f"nibridge: {Path(nibridge.__file__).parent}")
     if note is not None:
         print(f"note: {note}")
-    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(load_average_line("start"))
 
 
 def run(arguments: argparse.Namespace, scratch: Path) -> list[bool]:
@@ -319,9 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as error:
         print(f"bench_nibridge_imread: error: {error}", file=sys.stderr)
         return 1
-    print("\nload average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    missed = verdicts.count(False)
-    print(f"{len(verdicts) - missed} of {len(verdicts)} targets met" + (f", {missed} missed" if missed else ""))
+    print("\n" + load_average_line("end"))
+    print(targets_met_line(verdicts))
     return 0
 
 

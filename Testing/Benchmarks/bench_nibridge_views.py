@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import os
-import platform
 import sys
 import time
 import timeit
@@ -34,6 +32,7 @@ from collections.abc import Callable
 
 import nibridge
 import numpy as np
+from bench_common import MIB, BenchmarkError, load_average_line, machine_line, targets_met_line, verdict
 
 try:
     import itk
@@ -49,11 +48,6 @@ SMALL_SIZE = 16
 NO_HUGE_PAGES_LABEL = "memcpy into a fresh np.empty, no huge pages (reference)"
 
 GB = 1e9
-MIB = 1024.0 * 1024.0
-
-
-class BenchmarkError(RuntimeError):
-    """A conversion gave a wrong result: the benchmark cannot stand."""
 
 
 def _get_parser() -> argparse.ArgumentParser:
@@ -224,10 +218,6 @@ def _copy_sources(array: np.ndarray) -> list[tuple[str, np.ndarray, bool]]:
 # -- Report -------------------------------------------------------------------------------------
 
 
-def _verdict(passed: bool | None) -> str:
-    return {True: "PASS", False: "MISS", None: "info"}[passed]
-
-
 def _ratio_row(
     label: str, value: float, target: float | None, at_least: bool = True
 ) -> tuple[str, str, str, bool | None]:
@@ -240,7 +230,7 @@ def _ratio_row(
 def _print_rows(rows: list[tuple[str, str, str, bool | None]]) -> list[bool]:
     print(f"  {'ratio':<60} {'value':>9} {'target':>8} {'verdict':>8}")
     for label, value, target, passed in rows:
-        print(f"  {label:<60} {value:>9} {target:>8} {_verdict(passed):>8}")
+        print(f"  {label:<60} {value:>9} {target:>8} {verdict(passed):>8}")
     return [passed for *_, passed in rows if passed is not None]
 
 
@@ -336,7 +326,7 @@ def measure_copies(array: np.ndarray, images: dict[str, object], repeat: int) ->
         target_text = "-" if target is None else f">= {target:.2f}"
         print(
             f"  {label:<60} {seconds * 1e3:>9.3f} {nbytes / seconds / GB:>8.2f} {fraction:>8.2f} "
-            f"{target_text:>8} {_verdict(passed):>8}"
+            f"{target_text:>8} {verdict(passed):>8}"
         )
     small_pages = measured.get(NO_HUGE_PAGES_LABEL)
     if small_pages is not None:
@@ -360,12 +350,13 @@ def main(argv: list[str] | None = None) -> int:
         f"views best of {arguments.repeat} x {arguments.calls} calls, copies best of {arguments.repeat} runs"
     )
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, itk {itk.__version__}, "
-        f"SimpleITK {sitk.__version__}, nibridge {nibridge.__version__}"
+        machine_line(
+            f"numpy {np.__version__}, itk {itk.__version__}, SimpleITK {sitk.__version__}, "
+            f"nibridge {nibridge.__version__}"
+        )
     )
     print(f"transparent huge pages: {_transparent_hugepages()}")
-    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(load_average_line("start"))
 
     rng = np.random.default_rng(0)
     small = rng.standard_normal((SMALL_SIZE,) * 3, dtype=np.float32)
@@ -392,9 +383,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_nibridge_views: error: {error}", file=sys.stderr)
         return 1
 
-    print("\nload average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    missed = verdicts.count(False)
-    print(f"{len(verdicts) - missed} of {len(verdicts)} targets met" + (f", {missed} missed" if missed else ""))
+    print("\n" + load_average_line("end"))
+    print(targets_met_line(verdicts))
     return 0
 
 
