@@ -12,12 +12,16 @@ import gzip
 import itertools
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 import pytest
 from nibabel.testing import data_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Data"))
+import nibabel_corpus as corpus  # noqa: E402
 
 NI2NPY = os.environ.get("NI2NPY")
 OUTPUT_NUMBERS = itertools.count()
@@ -64,47 +68,14 @@ def leftovers(directory):
 
 # ---- every file nibabel ships --------------------------------------------------------------
 
-NOT_IMAGES = (".py", ".m", ".rst", ".trk", ".tck", ".dcm")
 DATA_FILES = (".REC", ".BRIK", ".BRIK.gz", ".img")  # read through their header file
-
-
-def load_with_nibabel(path):
-    """What a nibabel user does: nibabel.load, or nibabel.ecat.load, which nibabel.load does not dispatch."""
-    return nib.ecat.load(path) if path.suffix == ".v" else nib.load(path)
-
-
-def shipped_files():
-    """Every image file in nibabel's test data that nibabel itself loads, data included."""
-    files = []
-    for path in sorted(Path(data_path).iterdir()):
-        if path.is_dir() or path.name.endswith(NOT_IMAGES) or path.name.endswith(DATA_FILES):
-            continue
-        try:
-            load_with_nibabel(path).get_fdata()
-        except Exception:  # noqa: BLE001, S112 - headers without data files, PAR without REC, and the like
-            continue
-        files.append(path)
-    return files
-
-
-SHIPPED = shipped_files()
+load_with_nibabel = corpus.load_with_nibabel
+SHIPPED = [path for path in corpus.shipped_images() if not path.name.endswith(DATA_FILES)]
 
 
 def test_the_corpus_covers_every_format_nibabel_ships():
     names = {path.name for path in SHIPPED}
-    expected = {
-        "anatomical.nii",  # NIfTI-1
-        "example4d.nii.gz",
-        "example_nifti2.nii.gz",  # NIfTI-2
-        "row_major.dconn.nii",  # CIFTI-2
-        "test.mgz",  # MGH
-        "tiny.mnc",  # MINC1
-        "minc2_1_scale.mnc",  # MINC2 (h5py)
-        "phantom_varscale.PAR",  # PAR/REC
-        "example4d+orig.HEAD",  # AFNI, .BRIK.gz
-        "scaled+tlrc.HEAD",  # AFNI, .BRIK
-        "tinypet.v",  # ECAT
-    }
+    expected = corpus.ONE_FILE_OF_EACH_FORMAT
     assert expected <= names, expected - names
 
 

@@ -852,25 +852,52 @@ def _shipped(path: Path, directory: Path) -> Path:
     return path
 
 
+# One file of each format nibabel reads, as nibabel ships them: a corpus without one of them misses a format.
+ONE_FILE_OF_EACH_FORMAT = frozenset(
+    {
+        "anatomical.nii",  # NIfTI-1
+        "example4d.nii.gz",
+        "example_nifti2.nii.gz",  # NIfTI-2
+        "row_major.dconn.nii",  # CIFTI-2
+        "test.mgz",  # MGH
+        "tiny.mnc",  # MINC1
+        "minc2_1_scale.mnc",  # MINC2 (h5py)
+        "phantom_varscale.PAR",  # PAR/REC
+        "example4d+orig.HEAD",  # AFNI, .BRIK.gz
+        "scaled+tlrc.HEAD",  # AFNI, .BRIK
+        "tinypet.v",  # ECAT
+    }
+)
+
+
 @functools.cache
-def _shipped_cases() -> tuple[Case, ...]:
-    """Every file in nibabel.testing.data_path that nibabel loads, data files (.REC, .BRIK) included."""
-    cases = []
+def shipped_images() -> tuple[Path, ...]:
+    """Every file in nibabel.testing.data_path that nibabel loads with its data, data files (.REC, .BRIK)
+    included."""
+    paths = []
     for path in sorted(Path(data_path).iterdir()):
         if not path.is_file() or path.name.endswith(NOT_IMAGES):
             continue
         try:
             with quiet_nibabel():
-                image = load_with_nibabel(path)
-                np.asarray(image.dataobj)
+                np.asarray(load_with_nibabel(path).dataobj)
         except Exception:  # noqa: BLE001, S112 - headers without data files, PAR without REC, not images
             continue
-        family = _family_of(image)
+        paths.append(path)
+    return tuple(paths)
+
+
+@functools.cache
+def _shipped_cases() -> tuple[Case, ...]:
+    cases = []
+    for path in shipped_images():
+        with quiet_nibabel():
+            image = load_with_nibabel(path)
         cases.append(
             Case(
                 f"shipped-{path.name}",
                 f"nibabel's test file {path.name} ({type(image).__name__})",
-                family,
+                _family_of(image),
                 len(image.shape),
                 functools.partial(_shipped, path),
                 has_affine=getattr(image, "affine", None) is not None,
