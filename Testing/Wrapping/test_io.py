@@ -72,6 +72,38 @@ def test_vector_and_complex_images_round_trip(tmp_path):
     np.testing.assert_array_equal(nibridge.array_view_from_image(back), values)
 
 
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz", ".hdr"])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 3), (2, 3, 4, 5, 2)], ids=["3D", "4D"])
+def test_vector_images_round_trip_through_nifti(tmp_path, suffix, shape):
+    """NIfTI holds vectors as 5-D (i, j, k, t, c) with intent "vector"; imread makes them vector images again."""
+    values = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    vector = nibridge.image_from_array(values, is_vector=True, spacing=(0.5, 1.5, 2.5, 2.0)[: len(shape) - 1])
+    path = tmp_path / f"vector{suffix}"
+    nibridge.imwrite(vector, path)
+    written = nib.load(str(path))
+    ijk_t = nibridge.array_view_from_image(vector, keep_axes=True).shape[:-1]
+    assert written.shape == ijk_t + (1,) * (4 - len(ijk_t)) + (shape[-1],)
+    assert written.header.get_intent()[0] == "vector"
+    back = nibridge.imread(path)
+    assert back.is_vector and back.number_of_components == shape[-1] and back.dimension == len(shape) - 1
+    np.testing.assert_array_equal(nibridge.array_view_from_image(back), nibridge.array_view_from_image(vector))
+    assert_same_geometry(back, vector)
+
+
+def test_a_displacement_field_reads_as_from_nibabel_makes_it(tmp_path):
+    """A 5-D NIfTI file of (i, j, k, 1, 3), as ITK and ANTs write displacement fields, is a 3-D image of 3-vectors."""
+    field = np.random.default_rng(4).standard_normal((6, 5, 4, 1, 3)).astype(np.float32)
+    image = nib.Nifti1Image(field, np.diag([2.0, 2.0, 3.0, 1.0]))
+    image.header.set_intent("vector")
+    nib.save(image, tmp_path / "warp.nii.gz")
+    read = nibridge.imread(tmp_path / "warp.nii.gz")
+    reference = nibridge.from_nibabel(nib.load(tmp_path / "warp.nii.gz"))
+    assert read.dimension == 3 and read.number_of_components == 3
+    np.testing.assert_array_equal(nibridge.array_view_from_image(read, keep_axes=True), field[:, :, :, 0, :])
+    np.testing.assert_array_equal(nibridge.array_view_from_image(read), nibridge.array_view_from_image(reference))
+    np.testing.assert_array_equal(read.affine, reference.affine)
+
+
 PNG_COLOR_TYPES = {"rgb": 2, "rgba": 6}  # byte 25 of a PNG file: the IHDR colour type
 
 

@@ -142,6 +142,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   {
     nibabelRule->SetReadRawValues(float64 && native);
     nibabelRule->SetReadAsFloat64(float64 && !native);
+    nibabelRule->ReadFifthAxisAsComponentsOff(); // the .npy has nibabel's axes, a 5-D file's five
   }
   ReadInformation();
   // Unscaled stored values convert as any others, 64-bit integers checked for exactness.

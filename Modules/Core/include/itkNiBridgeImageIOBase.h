@@ -44,6 +44,11 @@ class VoxelBlockReader;
  * non-positive one). A 1D image, and a 2D image whose affine leaves the x-y plane, are 3D with size 1 on the missing
  * axes. An image without an affine (CIFTI-2) has the identity geometry.
  *
+ * Vectors: a 5-D NIfTI file of real numbers, (i, j, k, t, c) in nibabel (NIfTI's layout for vectors, the one ITK and
+ * ANTs write displacement fields in), is by default a vector image of c components over (i, j, k), or (i, j, k, t)
+ * when t is not 1, as ITK's own NIfTI reader and nibridge.from_nibabel make it; GetNiBabelShape keeps nibabel's five
+ * axes. With ReadFifthAxisAsComponents off it is a 5-D scalar image, nibabel's axes as they are (ni2npy).
+ *
  * Metadata (std::string values, the same keys whichever reader read the file): "NiBabel_ImageClass" (nibabel's
  * image class, e.g. "Nifti1Image"), "NiBabel_Values" ("scaled", "raw", "float64"), "NiBabel_ValueDType" and
  * "NiBabel_StoredDType" (NumPy dtype strings), "NiBabel_Zooms", "NiBabel_SpatialUnits", "NiBabel_TimeUnits",
@@ -112,6 +117,12 @@ public:
   virtual bool
   GetStoredValueScaling(double & slope, double & intercept) const;
 
+  /** Read a 5-D NIfTI file of real numbers as a vector image of its fifth axis (see the class comment). Default:
+   * on. */
+  itkSetMacro(ReadFifthAxisAsComponents, bool);
+  itkGetConstMacro(ReadFifthAxisAsComponents, bool);
+  itkBooleanMacro(ReadFifthAxisAsComponents);
+
   /** How the file last read is decoded, for messages ("plain read", "gzip (ISA-L)", "gzip (zlib)"); empty before a
    * read, and for readers that do not say. */
   virtual std::string
@@ -144,12 +155,15 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
   /** Sets the dimensions, spacing, origin and direction for an image of nibabel's `shape`, `affine` (none for
-   * CIFTI-2) and header `zooms` (see the class comment), and keeps the affine in the dictionary. `what` names the
-   * file in errors. */
+   * CIFTI-2) and header `zooms` (see the class comment), and keeps the affine in the dictionary. With
+   * `lastAxisIsComponents`, for a 5-D shape (i, j, k, t, c): ITK's axes are (i, j, k), or (i, j, k, t) when t is not 1,
+   * and ReadVoxelBlockRegion gives each voxel's c values together, as ITK's vector pixels (the caller sets the pixel
+   * type and the number of components, c). */
   void
   SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
                      const std::optional<nibridge::AffineMatrix> & affine,
-                     const std::vector<double> &                   zooms);
+                     const std::vector<double> &                   zooms,
+                     bool                                          lastAxisIsComponents = false);
 
   /** Puts a string into the dictionary. */
   void
@@ -177,13 +191,19 @@ protected:
   bool m_ValuesDifferFromStored{ false };
 
 private:
+  /** What the voxel block was set up for, besides the file: the values and the options that shape the image. */
+  std::string
+  VoxelBlockKey() const;
+
   std::unique_ptr<nibridge::VoxelBlockReader> m_VoxelBlockReader;
-  std::string                                 m_VoxelBlockFileName; // the file and values it was set up for
+  std::string                                 m_VoxelBlockFileName; // the file and the key it was set up for
   std::string                                 m_VoxelBlockValues;
   bool                                        m_DeliversFloat64{ false };
+  bool                                        m_LastAxisIsComponents{ false };
   std::vector<std::uint64_t>                  m_NiBabelShape;
   bool                                        m_ReadRawValues{ false };
   bool                                        m_ReadAsFloat64{ false };
+  bool                                        m_ReadFifthAxisAsComponents{ true };
 };
 
 namespace nibridge

@@ -12,6 +12,7 @@
 #include "itkMetaDataObject.h"
 
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 namespace itk
@@ -43,6 +44,7 @@ NiBridgeImageIOBase::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "ReadRawValues: " << (m_ReadRawValues ? "On" : "Off") << std::endl;
   os << indent << "ReadAsFloat64: " << (m_ReadAsFloat64 ? "On" : "Off") << std::endl;
+  os << indent << "ReadFifthAxisAsComponents: " << (m_ReadFifthAxisAsComponents ? "On" : "Off") << std::endl;
   os << indent << "ValuesDifferFromStored: " << (m_ValuesDifferFromStored ? "yes" : "no") << std::endl;
 }
 
@@ -54,6 +56,12 @@ NiBridgeImageIOBase::GetValuesName() const
     itkExceptionMacro(<< this->QuotedFileName() << ": ReadRawValues and ReadAsFloat64 exclude each other");
   }
   return m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
+}
+
+std::string
+NiBridgeImageIOBase::VoxelBlockKey() const
+{
+  return this->GetValuesName() + (m_ReadFifthAxisAsComponents ? " vectors" : "");
 }
 
 bool
@@ -111,14 +119,14 @@ NiBridgeImageIOBase::SetVoxelBlock(std::unique_ptr<nibridge::VoxelBlockReader> r
 {
   m_VoxelBlockReader = std::move(reader);
   m_VoxelBlockFileName = m_FileName;
-  m_VoxelBlockValues = this->GetValuesName();
+  m_VoxelBlockValues = this->VoxelBlockKey();
   m_DeliversFloat64 = deliversFloat64;
 }
 
 void
 NiBridgeImageIOBase::ReadVoxelBlockRegion(void * buffer)
 {
-  if (!m_VoxelBlockReader || m_VoxelBlockFileName != m_FileName || m_VoxelBlockValues != this->GetValuesName())
+  if (!m_VoxelBlockReader || m_VoxelBlockFileName != m_FileName || m_VoxelBlockValues != this->VoxelBlockKey())
   {
     this->ReadImageInformation();
   }
@@ -126,9 +134,36 @@ NiBridgeImageIOBase::ReadVoxelBlockRegion(void * buffer)
   this->RegionInImage(index, size);
   // ITK's extra axes of 1D and out-of-plane 2D images have size 1: the block has nibabel's axes only.
   const std::size_t axes = m_VoxelBlockReader->GetBlock().shape.size();
-  index.resize(axes);
-  size.resize(axes);
-  m_VoxelBlockReader->Read(index, size, m_DeliversFloat64, buffer);
+  if (!m_LastAxisIsComponents)
+  {
+    index.resize(axes);
+    size.resize(axes);
+    m_VoxelBlockReader->Read(index, size, m_DeliversFloat64, buffer);
+    return;
+  }
+  // Vectors: the region's voxels for all c of the file's fifth axis (its slowest), then each voxel's c values
+  // together, as ITK's vector pixels hold them.
+  const std::uint64_t components = m_NiBabelShape[4];
+  index.resize(axes, 0);
+  size.resize(axes, 1);
+  size[4] = components;
+  std::uint64_t voxels = 1;
+  for (std::size_t axis = 0; axis < 4; ++axis)
+  {
+    voxels *= size[axis];
+  }
+  const std::size_t scalarBytes = this->GetComponentSize();
+  std::vector<char> planes(static_cast<std::size_t>(voxels * components) * scalarBytes);
+  m_VoxelBlockReader->Read(index, size, m_DeliversFloat64, planes.data());
+  auto * pixels = static_cast<char *>(buffer);
+  for (std::uint64_t component = 0; component < components; ++component)
+  {
+    const char * plane = planes.data() + component * voxels * scalarBytes;
+    for (std::uint64_t voxel = 0; voxel < voxels; ++voxel)
+    {
+      std::memcpy(pixels + (voxel * components + component) * scalarBytes, plane + voxel * scalarBytes, scalarBytes);
+    }
+  }
 }
 
 void
@@ -140,14 +175,21 @@ NiBridgeImageIOBase::SetMetaDataText(const std::string & key, const std::string 
 void
 NiBridgeImageIOBase::SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
                                         const std::optional<nibridge::AffineMatrix> & affine,
-                                        const std::vector<double> &                   zooms)
+                                        const std::vector<double> &                   zooms,
+                                        bool                                          lastAxisIsComponents)
 {
   m_NiBabelShape = shape;
-  // ITK's axes: nibabel's, and for 1D and out-of-plane 2D images a third of size 1 (with their geometry).
+  m_LastAxisIsComponents = lastAxisIsComponents && shape.size() == 5;
+  // ITK's axes: nibabel's, and for 1D and out-of-plane 2D images a third of size 1 (with their geometry); a 5-D
+  // image of vectors has (i, j, k), and t where it is not 1.
   auto numberOfDimensions = static_cast<unsigned int>(shape.size());
   if (affine && (numberOfDimensions == 1 || (numberOfDimensions == 2 && !AffineStaysInPlane(*affine))))
   {
     numberOfDimensions = 3;
+  }
+  if (m_LastAxisIsComponents)
+  {
+    numberOfDimensions = shape[3] == 1 ? 3 : 4;
   }
   nibridge::ImageGeometry geometry = nibridge::ImageGeometry::Identity(numberOfDimensions);
   if (affine)

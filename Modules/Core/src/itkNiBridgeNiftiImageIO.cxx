@@ -96,15 +96,20 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   m_ValuesDifferFromStored =
     information->deliversFloat64 && (block.IsScaled() || block.scalarType != nibridge::ComponentType::Float64);
 
-  this->SetNiBabelGeometry(header.shape, header.affine, header.zooms);
   const bool complex = nibridge::IsComplex(header.dataType.component);
+  // NIfTI's vectors, (i, j, k, t, c) of real numbers: a vector image of c components (NiBridgeImageIOBase).
+  const bool vectors =
+    this->GetReadFifthAxisAsComponents() && header.shape.size() == 5 && !complex && header.dataType.channels == 1;
+  this->SetNiBabelGeometry(header.shape, header.affine, header.zooms, vectors);
   const auto scalarType = information->deliversFloat64 ? nibridge::ComponentType::Float64 : block.scalarType;
   this->SetComponentType(*nibridge::IOComponentOf(scalarType));
-  this->SetNumberOfComponents(block.scalarsPerVoxel);
+  this->SetNumberOfComponents(vectors ? static_cast<unsigned int>(header.shape[4]) : block.scalarsPerVoxel);
   this->SetPixelType(complex ? IOPixelEnum::COMPLEX
                              : (header.dataType.channels == 3
                                   ? IOPixelEnum::RGB
-                                  : (header.dataType.channels == 4 ? IOPixelEnum::RGBA : IOPixelEnum::SCALAR)));
+                                  : (header.dataType.channels == 4
+                                       ? IOPixelEnum::RGBA
+                                       : (vectors && header.shape[4] > 1 ? IOPixelEnum::VECTOR : IOPixelEnum::SCALAR))));
   this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
                                                            : IOByteOrderEnum::LittleEndian);
 
