@@ -11,8 +11,26 @@
 #include "itkObjectFactoryBase.h"
 #include "itkVersion.h"
 
+#include <algorithm>
+#include <list>
+#include <string>
+
 namespace itk
 {
+namespace nibridge
+{
+/** Whether a factory of this class name is in ITK's registry: NiBridge registers each of its factories once, by
+ * content, however many times it is asked (and again after ITK's ReHash() has emptied the registry). */
+inline bool
+IsFactoryRegistered(const char * name)
+{
+  const std::list<ObjectFactoryBase *> registered = ObjectFactoryBase::GetRegisteredFactories();
+  return std::any_of(registered.begin(), registered.end(), [name](ObjectFactoryBase * factory) {
+    return std::string(factory->GetNameOfClass()) == name;
+  });
+}
+} // namespace nibridge
+
 /** \class NiBridgeImageIOFactory
  * \brief The ITK object factory of one of NiBridge's ImageIOs, so that itk::ImageFileReader and itk::ImageFileWriter
  * use it: `NiBridgeImageIOFactory<TImageIO>::RegisterOneFactory()`, or all of NiBridge's at once, in the priority
@@ -57,13 +75,16 @@ public:
     return TImageIO::FactoryDescription;
   }
 
-  /** Registers one factory in front of ITK's object factories: its ImageIOs are asked before ITK's own (so that,
-   * for instance, NiBabelImageIO reads .mnc files rather than ITK's MINCImageIO, which mirrors x and y). */
+  /** Registers one factory in front of ITK's object factories, unless one of its name is registered already: its
+   * ImageIOs are asked before ITK's own (so that, for instance, NiBabelImageIO reads .mnc files rather than ITK's
+   * MINCImageIO, which mirrors x and y). */
   static void
   RegisterOneFactory()
   {
-    auto factory = Self::New();
-    ObjectFactoryBase::RegisterFactory(factory, ObjectFactoryBase::INSERT_AT_FRONT);
+    if (!nibridge::IsFactoryRegistered(TImageIO::FactoryName))
+    {
+      ObjectFactoryBase::RegisterFactory(Self::New(), ObjectFactoryBase::INSERT_AT_FRONT);
+    }
   }
 
 protected:

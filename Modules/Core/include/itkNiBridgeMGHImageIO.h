@@ -62,7 +62,9 @@ public:
 
   /*-------- Reading -------- */
 
-  /** True for `.mgh` / `.mgz` files (any case) whose first field is MGH's version 1. Cheap; never throws. */
+  /** True for regular `.mgh` / `.mgz` files (any case) with at least one byte (after gzip, for `.mgz`): every such
+   * file is nibabel's to read (MGHImage sniffs nothing), so a bad one gets this reader's error naming it. Cheap;
+   * never throws. */
   bool
   CanReadFile(const char * fileName) override;
 

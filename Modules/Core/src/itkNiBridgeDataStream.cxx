@@ -406,7 +406,27 @@ private:
     {
       ThrowTruncated(m_ImageName, m_FileName, position);
     }
-    ThrowCorrupt(m_ImageName, m_FileName, message);
+    ThrowCorrupt(m_ImageName, m_FileName, Describe(message));
+  }
+
+  /** zlib's reason in the words the ISA-L decoder uses, without the name gzdopen gives the stream ("<fd:N>: "). */
+  static std::string
+  Describe(const char * message)
+  {
+    std::string reason = message != nullptr ? message : "";
+    if (reason.rfind("<fd:", 0) == 0 && reason.find(">: ") != std::string::npos)
+    {
+      reason.erase(0, reason.find(">: ") + 3);
+    }
+    if (reason == "incorrect data check")
+    {
+      return "CRC mismatch";
+    }
+    if (reason == "incorrect length check")
+    {
+      return "length mismatch";
+    }
+    return reason.empty() ? "invalid deflate data" : reason;
   }
 
   FileDescriptor m_Checked;

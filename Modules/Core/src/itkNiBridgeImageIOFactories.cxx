@@ -9,8 +9,6 @@
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
 
-#include <mutex>
-
 namespace itk
 {
 // The registration functions ITK's module system calls for the FACTORY_NAMES of itk-module.cmake.
@@ -18,22 +16,19 @@ namespace itk
 void
 NumPyImageIOFactoryRegister__Private()
 {
-  static std::once_flag registered;
-  std::call_once(registered, []() { NumPyImageIOFactory::RegisterOneFactory(); });
+  NumPyImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 void
 NiBridgeNiftiImageIOFactoryRegister__Private()
 {
-  static std::once_flag registered;
-  std::call_once(registered, []() { NiBridgeNiftiImageIOFactory::RegisterOneFactory(); });
+  NiBridgeNiftiImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 void
 NiBridgeMGHImageIOFactoryRegister__Private()
 {
-  static std::once_flag registered;
-  std::call_once(registered, []() { NiBridgeMGHImageIOFactory::RegisterOneFactory(); });
+  NiBridgeMGHImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 } // namespace itk

@@ -185,12 +185,6 @@ ImageIOList::RegisterFactories(ImageIORegistration registration)
 {
   // Idempotent by content: a factory already registered (by name) is not registered again, and one gone (ITK's
   // ReHash() unregisters everything, then calls the plugin's itkLoad again) is registered again.
-  const std::list<ObjectFactoryBase *> registered = ObjectFactoryBase::GetRegisteredFactories();
-  const auto                           isRegistered = [&registered](const char * name) {
-    return std::any_of(registered.begin(), registered.end(), [name](ObjectFactoryBase * factory) {
-      return std::string(factory->GetNameOfClass()) == name;
-    });
-  };
   std::vector<ObjectFactoryBase::Pointer> factories;
   for (const ImageIOListEntry & entry : GetEntries())
   {
@@ -203,7 +197,7 @@ ImageIOList::RegisterFactories(ImageIORegistration registration)
       if (imageIO.factory)
       {
         ObjectFactoryBase::Pointer factory = imageIO.factory();
-        if (!isRegistered(factory->GetNameOfClass()))
+        if (!IsFactoryRegistered(factory->GetNameOfClass()))
         {
           factories.push_back(factory);
         }

@@ -56,6 +56,7 @@ void
 NiBridgeNiftiImageIO::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
+  os << indent << "WriteNIfTI2: " << (m_WriteNIfTI2 ? "On" : "Off") << std::endl;
   if (!m_Information)
   {
     os << indent << "Information: none read" << std::endl;
@@ -104,12 +105,13 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   const auto scalarType = information->deliversFloat64 ? nibridge::ComponentType::Float64 : block.scalarType;
   this->SetComponentType(*nibridge::IOComponentOf(scalarType));
   this->SetNumberOfComponents(vectors ? static_cast<unsigned int>(header.shape[4]) : block.scalarsPerVoxel);
-  this->SetPixelType(complex ? IOPixelEnum::COMPLEX
-                             : (header.dataType.channels == 3
-                                  ? IOPixelEnum::RGB
-                                  : (header.dataType.channels == 4
-                                       ? IOPixelEnum::RGBA
-                                       : (vectors && header.shape[4] > 1 ? IOPixelEnum::VECTOR : IOPixelEnum::SCALAR))));
+  this->SetPixelType(complex
+                       ? IOPixelEnum::COMPLEX
+                       : (header.dataType.channels == 3
+                            ? IOPixelEnum::RGB
+                            : (header.dataType.channels == 4
+                                 ? IOPixelEnum::RGBA
+                                 : (vectors && header.shape[4] > 1 ? IOPixelEnum::VECTOR : IOPixelEnum::SCALAR))));
   this->SetByteOrder(ByteSwapper<int>::SystemIsBigEndian() ? IOByteOrderEnum::BigEndian
                                                            : IOByteOrderEnum::LittleEndian);
 

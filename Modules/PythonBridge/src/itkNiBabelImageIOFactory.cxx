@@ -8,15 +8,12 @@
 
 #include "itkNiBridgeImageIOList.h"
 
-#include <mutex>
-
 namespace itk
 {
 void
 NiBabelImageIOFactoryRegister__Private()
 {
-  static std::once_flag registered;
-  std::call_once(registered, []() { NiBabelImageIOFactory::RegisterOneFactory(); });
+  NiBabelImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 namespace nibridge
