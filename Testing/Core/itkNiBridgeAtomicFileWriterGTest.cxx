@@ -7,16 +7,17 @@
 #include "itkNiBridgeAtomicFileWriter.h"
 
 #include "itkMacro.h"
+#include "nibridgeGTestSupport.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace
 {
 using itk::nibridge::AtomicFileWriter;
+using nibridge_test::ReadBytes;
 
 std::string
 OutputPath(const std::string & name)
@@ -24,15 +25,6 @@ OutputPath(const std::string & name)
   const std::string directory = std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/AtomicFileWriter";
   std::filesystem::create_directories(directory);
   return directory + "/" + name;
-}
-
-std::string
-Contents(const std::string & fileName)
-{
-  std::ifstream      file(fileName, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
 }
 
 void
@@ -72,7 +64,7 @@ TEST(AtomicFileWriter, CommittedFileHasEverythingWrittenAndNoTemporaryIsLeft)
     writer.WriteAt("W", 1, 6);
     writer.Commit();
   }
-  EXPECT_EQ(Contents(target), "hello World");
+  EXPECT_EQ(ReadBytes(target), "hello World");
   EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "committed.bin" });
 }
 
@@ -89,10 +81,10 @@ TEST(AtomicFileWriter, ATemporaryThatKeepsTheFileNameEndsLikeTheTargetAndIsWritt
     EXPECT_EQ(temporary.substr(temporary.size() - std::string("-volume.nii.gz").size()), "-volume.nii.gz") << temporary;
     EXPECT_TRUE(std::filesystem::exists(temporary));
     Store(temporary, "whole new file"); // another writer, by name
-    EXPECT_EQ(Contents(target), "precious") << "nothing changes before the commit";
+    EXPECT_EQ(ReadBytes(target), "precious") << "nothing changes before the commit";
     writer.Commit();
   }
-  EXPECT_EQ(Contents(target), "whole new file");
+  EXPECT_EQ(ReadBytes(target), "whole new file");
   for (const auto & entry : std::filesystem::directory_iterator(std::filesystem::path(target).parent_path()))
   {
     const std::string name = entry.path().filename().string();
@@ -122,7 +114,7 @@ TEST(AtomicFileWriter, AnUncommittedWriterLeavesTheTargetUntouchedAndRemovesItsT
     AtomicFileWriter writer(target);
     writer.Write("half a file", 11);
   }
-  EXPECT_EQ(Contents(target), "precious");
+  EXPECT_EQ(ReadBytes(target), "precious");
   EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "untouched.bin" });
 }
 
@@ -142,7 +134,7 @@ TEST(AtomicFileWriter, CommitWithoutReplaceKeepsAnExistingTargetAndSaysSo)
     EXPECT_NE(std::string(error.GetDescription()).find("\"" + target + "\": the file exists"), std::string::npos)
       << error.GetDescription();
   }
-  EXPECT_EQ(Contents(target), "precious");
+  EXPECT_EQ(ReadBytes(target), "precious");
 }
 
 TEST(AtomicFileWriter, CommitReplacesAnExistingTargetWhole)
@@ -152,7 +144,7 @@ TEST(AtomicFileWriter, CommitReplacesAnExistingTargetWhole)
   AtomicFileWriter writer(target);
   writer.Write("new", 3);
   writer.Commit(true);
-  EXPECT_EQ(Contents(target), "new");
+  EXPECT_EQ(ReadBytes(target), "new");
 }
 
 TEST(AtomicFileWriter, AMissingDirectoryIsReportedWithTheTargetName)

@@ -7,12 +7,12 @@
 #include "itkNiBridgeGeometry.h"
 
 #include "itkImage.h"
+#include "nibridgeGTestSupport.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <random>
 
@@ -22,6 +22,7 @@ using itk::nibridge::AffineMatrix;
 using itk::nibridge::GeometryFromRASAffine;
 using itk::nibridge::ImageGeometry;
 using itk::nibridge::RASAffineFromGeometry;
+using nibridge_test::ErrorOf;
 
 AffineMatrix
 MakeAffine(std::initializer_list<std::initializer_list<double>> rows)
@@ -103,8 +104,9 @@ UlpDistance(double expected, double actual)
   return std::abs(expected - actual) / (std::nextafter(scale, 2 * scale + 1) - scale);
 }
 
+/** Element by element, as numbers (0.0 equals -0.0; nibridge_test::ExpectSameAffine compares bits). */
 void
-ExpectSameAffine(const AffineMatrix & expected, const AffineMatrix & actual)
+ExpectEqualAffine(const AffineMatrix & expected, const AffineMatrix & actual)
 {
   for (unsigned int row = 0; row < 4; ++row)
   {
@@ -113,20 +115,6 @@ ExpectSameAffine(const AffineMatrix & expected, const AffineMatrix & actual)
       EXPECT_EQ(expected[row][column], actual[row][column]) << "element (" << row << ", " << column << ")";
     }
   }
-}
-
-std::string
-ExceptionMessage(const std::function<void()> & action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & exception)
-  {
-    return exception.GetDescription();
-  }
-  return "";
 }
 } // namespace
 
@@ -186,7 +174,7 @@ TEST(NiBridgeGeometry, ObliqueAffinesRoundTripBitForBit)
   for (int trial = 0; trial < 2000; ++trial)
   {
     const AffineMatrix affine = RandomAffine(generator, false);
-    ExpectSameAffine(affine, RASAffineFromGeometry(GeometryFromRASAffine(affine, 3)));
+    ExpectEqualAffine(affine, RASAffineFromGeometry(GeometryFromRASAffine(affine, 3)));
   }
 }
 
@@ -203,7 +191,7 @@ TEST(NiBridgeGeometry, ShearedAffinesKeepTheirShearAndRoundTripBitForBit)
       dot += geometry.direction[row][0] * geometry.direction[row][1];
     }
     EXPECT_GT(std::abs(dot), 1e-6) << "the shear must stay in the direction matrix";
-    ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+    ExpectEqualAffine(affine, RASAffineFromGeometry(geometry));
   }
 }
 
@@ -247,7 +235,7 @@ TEST(NiBridgeGeometry, ExtraAxesKeepTheirSpacingAndStayOutOfTheAffine)
   EXPECT_EQ(geometry.origin[3], 0.0);
   EXPECT_EQ(geometry.direction[3], (std::vector<double>{ 0, 0, 0, 1, 0 }));
   EXPECT_EQ(geometry.direction[4], (std::vector<double>{ 0, 0, 0, 0, 1 }));
-  ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+  ExpectEqualAffine(affine, RASAffineFromGeometry(geometry));
   EXPECT_EQ(GeometryFromRASAffine(affine, 4).spacing[3], 1.0) << "an extra axis without a zoom has unit spacing";
 }
 
@@ -257,13 +245,13 @@ TEST(NiBridgeGeometry, InPlaneTwoDimensionalAffinesRoundTrip)
   const ImageGeometry geometry = GeometryFromRASAffine(affine, 2);
   ASSERT_EQ(geometry.GetDimension(), 2u);
   EXPECT_EQ(geometry.origin, (std::vector<double>{ -3, -4 }));
-  ExpectSameAffine(affine, RASAffineFromGeometry(geometry));
+  ExpectEqualAffine(affine, RASAffineFromGeometry(geometry));
 }
 
 TEST(NiBridgeGeometry, TwoDimensionalAffinesOutsideTheXYPlaneAreRefused)
 {
   const AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 0.6, 0, 0 }, { 0, 0.8, 1, 0 } });
-  const std::string  message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 2, {}, "oblique.nii"); });
+  const std::string  message = ErrorOf([&] { GeometryFromRASAffine(affine, 2, {}, "oblique.nii"); });
   EXPECT_NE(message.find("oblique.nii"), std::string::npos) << message;
   EXPECT_NE(message.find("outside the x-y plane"), std::string::npos) << message;
 }
@@ -273,7 +261,7 @@ TEST(NiBridgeGeometry, NonFiniteAffinesAreRefusedWithTheReason)
   for (double bad : { std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity() })
   {
     AffineMatrix      affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, bad }, { 0, 0, 1, 0 } });
-    const std::string message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 3, {}, "nan.nii"); });
+    const std::string message = ErrorOf([&] { GeometryFromRASAffine(affine, 3, {}, "nan.nii"); });
     EXPECT_NE(message.find("nan.nii"), std::string::npos) << message;
     EXPECT_NE(message.find("non-finite"), std::string::npos) << message;
   }
@@ -285,7 +273,7 @@ TEST(NiBridgeGeometry, SingularAffinesAreRefusedWithTheReason)
   const AffineMatrix repeatedColumn = MakeAffine({ { 1, 1, 0, 0 }, { 2, 2, 0, 0 }, { 0, 0, 1, 0 } });
   for (const AffineMatrix & affine : { zeroColumn, repeatedColumn })
   {
-    const std::string message = ExceptionMessage([&] { GeometryFromRASAffine(affine, 3, {}, "flat.nii"); });
+    const std::string message = ErrorOf([&] { GeometryFromRASAffine(affine, 3, {}, "flat.nii"); });
     EXPECT_NE(message.find("flat.nii"), std::string::npos) << message;
     EXPECT_NE(message.find("singular"), std::string::npos) << message;
   }
@@ -294,16 +282,16 @@ TEST(NiBridgeGeometry, SingularAffinesAreRefusedWithTheReason)
 TEST(NiBridgeGeometry, AffinesWithABadLastRowOrDimensionAreRefused)
 {
   AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 } });
-  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 1); }), "");
-  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 6); }), "");
+  EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 1); }), "");
+  EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 6); }), "");
   affine[3][0] = 0.5;
-  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 3); }).find("last row"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 3); }).find("last row"), std::string::npos);
 }
 
 TEST(NiBridgeGeometry, NonPositiveExtraAxisSpacingIsRefused)
 {
   const AffineMatrix affine = MakeAffine({ { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 } });
-  EXPECT_NE(ExceptionMessage([&] { GeometryFromRASAffine(affine, 4, { 0.0 }); }).find("axis 3"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 4, { 0.0 }); }).find("axis 3"), std::string::npos);
 }
 
 TEST(NiBridgeGeometry, GeometryWithSingularDirectionIsRefused)
@@ -311,7 +299,7 @@ TEST(NiBridgeGeometry, GeometryWithSingularDirectionIsRefused)
   ImageGeometry geometry = ImageGeometry::Identity(3);
   geometry.direction[1] = { 1, 0, 0 };
   geometry.direction[0] = { 1, 0, 0 };
-  EXPECT_NE(ExceptionMessage([&] { RASAffineFromGeometry(geometry); }).find("singular"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { RASAffineFromGeometry(geometry); }).find("singular"), std::string::npos);
 }
 
 TEST(NiBridgeGeometry, NiftiSformIsTakenWhenItsCodeIsSet)
@@ -363,7 +351,7 @@ TEST(NiBridgeGeometry, NiftiQuaternionLongerThanOneIsRefused)
   fields.quaternB = 0.9f;
   fields.quaternC = 0.9f;
   const std::string message =
-    ExceptionMessage([&] { itk::nibridge::NiBabelAffineFromNiftiFields(fields, "bad-quaternion.nii"); });
+    ErrorOf([&] { itk::nibridge::NiBabelAffineFromNiftiFields(fields, "bad-quaternion.nii"); });
   EXPECT_NE(message.find("bad-quaternion.nii"), std::string::npos) << message;
   EXPECT_NE(message.find("not a rotation"), std::string::npos) << message;
 }

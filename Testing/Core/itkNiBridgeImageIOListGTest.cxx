@@ -11,6 +11,7 @@
 #include "itkNiBridgeNiftiImageIO.h"
 #include "itkNumPyImageIOFactory.h"
 #include "itkObjectFactoryBase.h"
+#include "nibridgeGTestSupport.h"
 
 #include "gtest/gtest.h"
 
@@ -34,11 +35,7 @@ EntryNames()
   return names;
 }
 
-std::string
-OutputPath(const std::string & name)
-{
-  return std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/imageio-list-" + name;
-}
+constexpr nibridge_test::OutputPathWithPrefix OutputPath{ "imageio-list-" };
 } // namespace
 
 TEST(ImageIOList, PutsTheNativeReadersFirstThenNiBabelThenITKsOwn)

@@ -7,9 +7,7 @@
 #include "itkNiBridgeMGHImageIO.h"
 
 #include "itkNiBridgeGeometry.h"
-
-#include "itkByteSwapper.h"
-#include "itkMetaDataObject.h"
+#include "nibridgeGTestSupport.h"
 
 #include "gtest/gtest.h"
 
@@ -19,7 +17,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -34,21 +31,11 @@ namespace
 using itk::IOComponentEnum;
 using itk::NiBridgeMGHImageIO;
 using itk::nibridge::AffineMatrix;
+using namespace nibridge_test;
+
+constexpr OutputPathWithPrefix OutputPath{ "NiBridgeMGHImageIO_" };
 
 constexpr std::size_t MGHHeaderBytes = 284; // the voxels start here
-
-/** A file name unique to the calling test, so that `ctest -j` runs never share a file. */
-std::string
-OutputPath(const std::string & name)
-{
-  return std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/NiBridgeMGHImageIO_" + name;
-}
-
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
 
 /** The big-endian bytes of a value, as MGH stores every field and voxel. */
 template<typename T>
@@ -57,7 +44,7 @@ BigEndian(T value)
 {
   std::string bytes(sizeof(T), '\0');
   std::memcpy(bytes.data(), &value, sizeof(T));
-  if (!itk::ByteSwapper<int>::SystemIsBigEndian())
+  if (!MachineIsBigEndian())
   {
     std::reverse(bytes.begin(), bytes.end());
   }
@@ -137,9 +124,7 @@ WriteMGH(const std::string & fileName, const std::string & bytes)
     ASSERT_EQ(gzclose(file), Z_OK) << fileName;
     return;
   }
-  std::ofstream file(fileName, std::ios::binary | std::ios::trunc);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(file.good()) << fileName;
+  WriteBytes(fileName, bytes);
 }
 
 std::string
@@ -148,85 +133,6 @@ WriteMGH(const std::string & name, const MGHContents & contents)
   const std::string fileName = OutputPath(name);
   WriteMGH(fileName, MGHBytes(contents));
   return fileName;
-}
-
-/** The whole image, read by the ImageIO after ReadImageInformation. */
-std::vector<char>
-ReadWhole(itk::ImageIOBase & imageIO)
-{
-  itk::ImageIORegion region(imageIO.GetNumberOfDimensions());
-  for (unsigned int axis = 0; axis < imageIO.GetNumberOfDimensions(); ++axis)
-  {
-    region.SetIndex(axis, 0);
-    region.SetSize(axis, imageIO.GetDimensions(axis));
-  }
-  imageIO.SetIORegion(region);
-  std::vector<char> buffer(static_cast<std::size_t>(imageIO.GetImageSizeInBytes()));
-  imageIO.Read(buffer.data());
-  return buffer;
-}
-
-template<typename T>
-std::vector<T>
-ValuesOf(const std::vector<char> & buffer)
-{
-  std::vector<T> values(buffer.size() / sizeof(T));
-  std::memcpy(values.data(), buffer.data(), values.size() * sizeof(T));
-  return values;
-}
-
-/** Element by element, bit for bit (so that -0.0 is not 0.0). */
-template<typename T>
-void
-ExpectSameBits(const std::vector<T> & actual, const std::vector<T> & expected)
-{
-  ASSERT_EQ(actual.size(), expected.size());
-  for (std::size_t index = 0; index < actual.size(); ++index)
-  {
-    EXPECT_EQ(std::memcmp(&actual[index], &expected[index], sizeof(T)), 0)
-      << "value " << index << ": " << actual[index] << " != " << expected[index];
-  }
-}
-
-void
-ExpectSameAffine(const AffineMatrix & actual, const AffineMatrix & expected)
-{
-  for (unsigned int row = 0; row < 4; ++row)
-  {
-    for (unsigned int column = 0; column < 4; ++column)
-    {
-      EXPECT_EQ(std::memcmp(&actual[row][column], &expected[row][column], sizeof(double)), 0)
-        << "[" << row << "][" << column << "]: " << actual[row][column] << " != " << expected[row][column];
-    }
-  }
-}
-
-template<typename TAction>
-std::string
-ErrorOf(TAction && action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  return {};
-}
-
-std::string
-MetaText(const itk::MetaDataDictionary & dictionary, const std::string & key)
-{
-  std::string value;
-  return itk::ExposeMetaData<std::string>(dictionary, key, value) ? value : "<absent>";
-}
-
-std::string
-HeaderField(const itk::ImageIOBase & imageIO, const std::string & name)
-{
-  return MetaText(imageIO.GetMetaDataDictionary(), NiBridgeMGHImageIO::HeaderFieldMetaDataKeyPrefix + name);
 }
 
 /** A new IO that has read the header of `fileName`. */
@@ -240,46 +146,6 @@ ReadInformation(const std::string & fileName, bool footerWithHeader = true, bool
   imageIO->ReadImageInformation();
   return imageIO;
 }
-
-/** Sets an environment variable for the life of the object, then restores it. */
-class ScopedEnvironmentVariable
-{
-public:
-  ScopedEnvironmentVariable(const char * name, const char * value)
-      : m_Name(name)
-  {
-    if (const char * previous = std::getenv(name))
-    {
-      m_Previous = previous;
-    }
-    if (value != nullptr)
-    {
-      setenv(name, value, 1);
-    }
-    else
-    {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnvironmentVariable()
-  {
-    if (m_Previous)
-    {
-      setenv(m_Name.c_str(), m_Previous->c_str(), 1);
-    }
-    else
-    {
-      unsetenv(m_Name.c_str());
-    }
-  }
-  ScopedEnvironmentVariable(const ScopedEnvironmentVariable &) = delete;
-  ScopedEnvironmentVariable &
-  operator=(const ScopedEnvironmentVariable &) = delete;
-
-private:
-  std::string                m_Name;
-  std::optional<std::string> m_Previous;
-};
 
 /** Writes `values` as MGH type `code` (4 x 3 x 2), as .mgh and .mgz, and reads them back as stored and as float64. */
 template<typename T>

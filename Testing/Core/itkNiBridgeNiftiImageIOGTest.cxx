@@ -7,12 +7,11 @@
 #include "itkNiBridgeNiftiImageIO.h"
 
 #include "itkNiBridgeGeometry.h"
+#include "nibridgeGTestSupport.h"
 
-#include "itkByteSwapper.h"
 #include "itkImage.h"
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
-#include "itkMetaDataObject.h"
 #include "itkRGBAPixel.h"
 #include "itkRGBPixel.h"
 #include "itkStreamingImageFilter.h"
@@ -24,12 +23,8 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,6 +35,9 @@ using itk::IOComponentEnum;
 using itk::IOPixelEnum;
 using itk::NiBridgeNiftiImageIO;
 using itk::nibridge::AffineMatrix;
+using namespace nibridge_test;
+
+constexpr OutputPathWithPrefix OutputPath{ "NiBridgeNiftiImageIO_" };
 
 // Byte offsets of the NIfTI-1 header fields the tests read or edit (the NIfTI-1 standard's layout).
 constexpr std::size_t Nifti1SizeofHeaderOffset = 0;
@@ -66,45 +64,11 @@ constexpr std::size_t Nifti2HeaderBytes = 540;
 using FloatImage = itk::Image<float, 3>;
 using ShortImage = itk::Image<std::int16_t, 3>;
 
-bool
-MachineIsBigEndian()
-{
-  return itk::ByteSwapper<int>::SystemIsBigEndian();
-}
-
 /** NumPy's dtype string of a multi-byte type in this machine's byte order: "<i2" on a little-endian machine. */
 std::string
 NativeDType(const std::string & kindAndSize)
 {
   return (MachineIsBigEndian() ? ">" : "<") + kindAndSize;
-}
-
-/** A file name unique to the calling test, so that `ctest -j` runs never share a file. */
-std::string
-OutputPath(const std::string & name)
-{
-  return std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/NiBridgeNiftiImageIO_" + name;
-}
-
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
-
-std::string
-ReadBytes(const std::string & fileName)
-{
-  std::ifstream file(fileName, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-}
-
-void
-WriteBytes(const std::string & fileName, const std::string & bytes)
-{
-  std::ofstream file(fileName, std::ios::binary | std::ios::trunc);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(file.good()) << fileName;
 }
 
 /** A value of type T in this machine's byte order at `offset`. */
@@ -259,47 +223,6 @@ ReadNifti(const std::string & fileName, NiBridgeNiftiImageIO * imageIO = nullptr
   return reader->GetOutput();
 }
 
-/** The whole image, read by the ImageIO itself after ReadImageInformation. */
-std::vector<char>
-ReadWhole(itk::ImageIOBase & imageIO)
-{
-  itk::ImageIORegion region(imageIO.GetNumberOfDimensions());
-  for (unsigned int axis = 0; axis < imageIO.GetNumberOfDimensions(); ++axis)
-  {
-    region.SetIndex(axis, 0);
-    region.SetSize(axis, imageIO.GetDimensions(axis));
-  }
-  imageIO.SetIORegion(region);
-  std::vector<char> buffer(static_cast<std::size_t>(imageIO.GetImageSizeInBytes()));
-  imageIO.Read(buffer.data());
-  return buffer;
-}
-
-template<typename T>
-std::vector<T>
-ValuesOf(const std::vector<char> & buffer)
-{
-  std::vector<T> values(buffer.size() / sizeof(T));
-  std::memcpy(values.data(), buffer.data(), values.size() * sizeof(T));
-  return values;
-}
-
-/** The description of the itk::ExceptionObject that `action` throws; empty if it throws none. */
-template<typename TAction>
-std::string
-ErrorOf(TAction && action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  return {};
-}
-
 /** The error of reading the whole file (header and voxels) with a new IO; empty if none. */
 std::string
 ReadError(const std::string & fileName)
@@ -311,84 +234,6 @@ ReadError(const std::string & fileName)
     ReadWhole(*imageIO);
   });
 }
-
-std::string
-MetaText(const itk::MetaDataDictionary & dictionary, const std::string & key)
-{
-  std::string value;
-  return itk::ExposeMetaData<std::string>(dictionary, key, value) ? value : "<absent>";
-}
-
-std::string
-HeaderField(const itk::ImageIOBase & imageIO, const std::string & name)
-{
-  return MetaText(imageIO.GetMetaDataDictionary(), NiBridgeNiftiImageIO::HeaderFieldMetaDataKeyPrefix + name);
-}
-
-/** Element by element, bit for bit (EXPECT_EQ on doubles would call 0.0 and -0.0 equal). */
-void
-ExpectSameAffine(const AffineMatrix & actual, const AffineMatrix & expected)
-{
-  for (unsigned int row = 0; row < 4; ++row)
-  {
-    for (unsigned int column = 0; column < 4; ++column)
-    {
-      EXPECT_EQ(std::memcmp(&actual[row][column], &expected[row][column], sizeof(double)), 0)
-        << "[" << row << "][" << column << "]: " << actual[row][column] << " != " << expected[row][column];
-    }
-  }
-}
-
-void
-ExpectSameDoubles(const std::vector<double> & actual, const std::vector<double> & expected)
-{
-  ASSERT_EQ(actual.size(), expected.size());
-  for (std::size_t index = 0; index < actual.size(); ++index)
-  {
-    EXPECT_EQ(std::memcmp(&actual[index], &expected[index], sizeof(double)), 0)
-      << "value " << index << ": " << actual[index] << " != " << expected[index];
-  }
-}
-
-/** Sets an environment variable for the life of the object, then restores it. */
-class ScopedEnvironmentVariable
-{
-public:
-  ScopedEnvironmentVariable(const char * name, const char * value)
-      : m_Name(name)
-  {
-    if (const char * previous = std::getenv(name))
-    {
-      m_Previous = previous;
-    }
-    if (value != nullptr)
-    {
-      setenv(name, value, 1);
-    }
-    else
-    {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnvironmentVariable()
-  {
-    if (m_Previous)
-    {
-      setenv(m_Name.c_str(), m_Previous->c_str(), 1);
-    }
-    else
-    {
-      unsetenv(m_Name.c_str());
-    }
-  }
-  ScopedEnvironmentVariable(const ScopedEnvironmentVariable &) = delete;
-  ScopedEnvironmentVariable &
-  operator=(const ScopedEnvironmentVariable &) = delete;
-
-private:
-  std::string                m_Name;
-  std::optional<std::string> m_Previous;
-};
 
 /** The gzip decoders NiBridge can use: NIBRIDGE_GZIP_DECODER's default (ISA-L where built with it) and zlib. */
 const std::vector<std::pair<const char *, const char *>> &
@@ -745,12 +590,12 @@ TEST(NiBridgeNiftiImageIO, ScaledValuesAreFloat64TimesSlopePlusInterceptByDefaul
     const double product = static_cast<double>(value) * static_cast<double>(slope);
     expected.push_back(product + static_cast<double>(inter));
   }
-  ExpectSameDoubles(ValuesOf<double>(ReadWhole(*imageIO)), expected);
+  ExpectSameBits<double>(ValuesOf<double>(ReadWhole(*imageIO)), expected);
 
   // Through itk::ImageFileReader, into a double image.
   const auto read = ReadNifti<itk::Image<double, 3>>(fileName);
-  ExpectSameDoubles(std::vector<double>(read->GetBufferPointer(), read->GetBufferPointer() + expected.size()),
-                    expected);
+  ExpectSameBits<double>(std::vector<double>(read->GetBufferPointer(), read->GetBufferPointer() + expected.size()),
+                         expected);
 }
 
 TEST(NiBridgeNiftiImageIO, AZeroInterceptIsNotAddedSoANegativeSlopeKeepsMinusZero)
@@ -764,7 +609,7 @@ TEST(NiBridgeNiftiImageIO, AZeroInterceptIsNotAddedSoANegativeSlopeKeepsMinusZer
   auto imageIO = NiBridgeNiftiImageIO::New();
   imageIO->SetFileName(fileName);
   imageIO->ReadImageInformation();
-  ExpectSameDoubles(ValuesOf<double>(ReadWhole(*imageIO)), { -0.0, -2.0, 2.0, -6.0 });
+  ExpectSameBits<double>(ValuesOf<double>(ReadWhole(*imageIO)), { -0.0, -2.0, 2.0, -6.0 });
 }
 
 TEST(NiBridgeNiftiImageIO, RawValuesAreTheStoredOnes)
@@ -837,7 +682,7 @@ TEST(NiBridgeNiftiImageIO, Float64ValuesOfAnUnscaledFile)
   EXPECT_TRUE(imageIO->GetValuesDifferFromStored());
   EXPECT_EQ(MetaText(imageIO->GetMetaDataDictionary(), NiBridgeNiftiImageIO::ValuesMetaDataKey), "float64");
   EXPECT_EQ(MetaText(imageIO->GetMetaDataDictionary(), NiBridgeNiftiImageIO::ValueDTypeMetaDataKey), NativeDType("f8"));
-  ExpectSameDoubles(ValuesOf<double>(ReadWhole(*imageIO)), std::vector<double>(stored.begin(), stored.end()));
+  ExpectSameBits<double>(ValuesOf<double>(ReadWhole(*imageIO)), std::vector<double>(stored.begin(), stored.end()));
 
   // A float64 file's float64 values are its stored ones.
   const auto        doubles = MakeImage<itk::Image<double, 3>>({ { 2, 2, 2 } }, 9);
@@ -931,7 +776,7 @@ TEST(NiBridgeNiftiImageIO, ReadsBigEndianFilesInThisMachinesByteOrder)
     const double product = static_cast<double>(value) * 0.5;
     expected.push_back(product + 1.0);
   }
-  ExpectSameDoubles(ValuesOf<double>(ReadWhole(*imageIO)), expected);
+  ExpectSameBits<double>(ValuesOf<double>(ReadWhole(*imageIO)), expected);
 }
 
 TEST(NiBridgeNiftiImageIO, StreamedRegionsEqualTheWholeImage)

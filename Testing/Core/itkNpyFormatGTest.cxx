@@ -8,6 +8,7 @@
 
 #include "itkByteSwapper.h"
 #include "itkImageIOBase.h"
+#include "nibridgeGTestSupport.h"
 
 #include "gtest/gtest.h"
 
@@ -64,17 +65,7 @@ RawHeader(const std::string & dictionary, unsigned int major = 1, unsigned int m
 void
 ExpectNpyError(const std::function<void()> & action, const std::string & reason)
 {
-  try
-  {
-    action();
-    ADD_FAILURE() << "no exception; expected one saying: " << reason;
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    const std::string message = error.GetDescription();
-    EXPECT_NE(message.find(std::string("\"") + TestFileName + "\""), std::string::npos) << message;
-    EXPECT_NE(message.find(reason), std::string::npos) << "expected \"" << reason << "\" in: " << message;
-  }
+  nibridge_test::ExpectErrorNaming(action, TestFileName, reason);
 }
 
 void

@@ -7,7 +7,8 @@
 #include "itkNumPyImageIO.h"
 #include "itkNumPyImageIOFactory.h"
 
-#include "itkByteSwapper.h"
+#include "nibridgeGTestSupport.h"
+
 #include "itkImage.h"
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
@@ -24,8 +25,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -35,39 +34,14 @@ namespace
 using itk::IOComponentEnum;
 using itk::IOPixelEnum;
 using itk::nibridge::MakeNpyHeader;
+using namespace nibridge_test;
 
-bool
-MachineIsBigEndian()
-{
-  return itk::ByteSwapper<int>::SystemIsBigEndian();
-}
+constexpr OutputPathWithPrefix OutputPath{ "NumPyImageIO_" };
 
 char
 NativeByteOrder()
 {
   return MachineIsBigEndian() ? '>' : '<';
-}
-
-/** A file name unique to the calling test, so that `ctest -j` runs never share a file. */
-std::string
-OutputPath(const std::string & name)
-{
-  return std::string(NIBRIDGE_TEST_OUTPUT_DIR) + "/NumPyImageIO_" + name;
-}
-
-void
-WriteBytes(const std::string & fileName, const std::string & bytes)
-{
-  std::ofstream file(fileName, std::ios::binary | std::ios::trunc);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(file.good()) << fileName;
-}
-
-std::string
-ReadBytes(const std::string & fileName)
-{
-  std::ifstream file(fileName, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
 }
 
 /** The bytes with every group of `width` bytes reversed: the other byte order. */
@@ -139,18 +113,6 @@ ExpectSameFloats(const std::vector<float> & actual, const std::vector<float> & e
   }
 }
 
-itk::ImageIORegion
-WholeRegion(const itk::ImageIOBase & imageIO)
-{
-  itk::ImageIORegion region(imageIO.GetNumberOfDimensions());
-  for (unsigned int axis = 0; axis < imageIO.GetNumberOfDimensions(); ++axis)
-  {
-    region.SetIndex(axis, 0);
-    region.SetSize(axis, imageIO.GetDimensions(axis));
-  }
-  return region;
-}
-
 std::vector<itk::SizeValueType>
 DimensionsOf(const itk::ImageIOBase & imageIO)
 {
@@ -194,14 +156,6 @@ WriteLike(const itk::ImageIOBase & source, const std::string & buffer, const std
   writer->Write(buffer.data());
 }
 
-std::string
-MetaDataString(const itk::ImageIOBase & imageIO, const std::string & key)
-{
-  std::string value;
-  itk::ExposeMetaData<std::string>(imageIO.GetMetaDataDictionary(), key, value);
-  return value;
-}
-
 /** Expects reading `fileName` to throw an exception whose message names the file and holds `reason`. */
 void
 ExpectReadError(const std::string & fileName, const std::string & reason, bool trailingAxisIsComponents = false)
@@ -209,17 +163,7 @@ ExpectReadError(const std::string & fileName, const std::string & reason, bool t
   auto imageIO = itk::NumPyImageIO::New();
   imageIO->SetTrailingAxisIsComponents(trailingAxisIsComponents);
   imageIO->SetFileName(fileName);
-  try
-  {
-    imageIO->ReadImageInformation();
-    ADD_FAILURE() << "no exception; expected one saying: " << reason;
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    const std::string message = error.GetDescription();
-    EXPECT_NE(message.find('"' + fileName + '"'), std::string::npos) << message;
-    EXPECT_NE(message.find(reason), std::string::npos) << "expected \"" << reason << "\" in: " << message;
-  }
+  ExpectErrorNaming([&imageIO] { imageIO->ReadImageInformation(); }, fileName, reason);
 }
 
 /** Writes a file holding `dictionary` as a version 1.0 header (no padding rules) followed by `data`. */
@@ -412,8 +356,8 @@ TEST_P(NumPyImageIORoundTrip, ReadsTheFileLayoutAsTheItkBufferAndWritesItBackAsN
   EXPECT_EQ(reader->GetComponentType(), dtype.componentType);
   EXPECT_EQ(reader->GetPixelType(), dtype.pixelType);
   EXPECT_EQ(reader->GetNumberOfComponents(), dtype.scalarsPerElement);
-  EXPECT_EQ(MetaDataString(*reader, "NumPyDType"), std::string(dtype.code) == "b1" ? "bool" : descr);
-  EXPECT_EQ(MetaDataString(*reader, "NumPyFortranOrder"), fortranOrder ? "1" : "0");
+  EXPECT_EQ(MetaText(reader->GetMetaDataDictionary(), "NumPyDType"), std::string(dtype.code) == "b1" ? "bool" : descr);
+  EXPECT_EQ(MetaText(reader->GetMetaDataDictionary(), "NumPyFortranOrder"), fortranOrder ? "1" : "0");
   EXPECT_EQ(reader->GetNpyHeader().majorVersion, version);
   if (std::string(dtype.code) == "f2")
   {
@@ -606,7 +550,7 @@ TEST(NumPyImageIO, FloatSixteenReadsExactlyAsFloatThirtyTwoForAllSixtyFiveThousa
     auto              imageIO = itk::NumPyImageIO::New();
     const std::string buffer = ReadWholeBuffer(*imageIO, fileName);
     EXPECT_EQ(imageIO->GetComponentType(), IOComponentEnum::FLOAT);
-    EXPECT_EQ(MetaDataString(*imageIO, "NumPyDType"), bigEndian ? ">f2" : "<f2");
+    EXPECT_EQ(MetaText(imageIO->GetMetaDataDictionary(), "NumPyDType"), bigEndian ? ">f2" : "<f2");
     std::vector<float> actual(65536);
     ASSERT_EQ(buffer.size(), actual.size() * sizeof(float));
     std::memcpy(actual.data(), buffer.data(), buffer.size());
