@@ -159,10 +159,6 @@ IsFloatingPoint(ComponentType type);
 NiBridgeCore_EXPORT bool
 IsComplex(ComponentType type);
 
-/** NumPy's kind character of the type: 'b', 'i', 'u', 'f' or 'c'. */
-NiBridgeCore_EXPORT char
-NumPyKind(ComponentType type);
-
 /** The type of NumPy kind `kind` ('b', 'i', 'u', 'f', 'c') and item size `size`; nullopt for the others. */
 NiBridgeCore_EXPORT std::optional<ComponentType>
                     ComponentTypeFromNumPyKind(char kind, std::size_t size);
@@ -191,10 +187,6 @@ NiBridgeCore_EXPORT std::optional<int>
 /** The component type of an MGH type code (uint8, int32, float32, int16, uint16); nullopt for others. */
 NiBridgeCore_EXPORT std::optional<ComponentType>
                     ComponentTypeFromMGHType(int code);
-
-/** The MGH type code of a component type, if MGH stores it. */
-NiBridgeCore_EXPORT std::optional<int>
-                    MGHTypeCode(ComponentType type);
 
 } // namespace nibridge
 } // namespace itk

@@ -173,10 +173,6 @@ protected:
   std::string
   QuotedFileName() const;
 
-  /** Throws unless the region of m_IORegion lies inside an image of these dimensions; returns its index and size
-   * in the image's axes (missing axes: index 0, size 1). */
-  void
-  RegionInImage(std::vector<std::uint64_t> & index, std::vector<std::uint64_t> & size) const;
 
   /** For the native readers, once ReadImageInformation has parsed the header: the voxels of the file, and whether
    * they are delivered as float64 (scaled) values rather than the stored ones. */

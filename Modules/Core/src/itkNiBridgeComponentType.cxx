@@ -177,12 +177,6 @@ IsComplex(ComponentType type)
   return type == ComponentType::Complex64 || type == ComponentType::Complex128;
 }
 
-char
-NumPyKind(ComponentType type)
-{
-  return InfoOf(type).numpyKind;
-}
-
 std::optional<ComponentType>
 ComponentTypeFromNumPyKind(char kind, std::size_t size)
 {
@@ -243,13 +237,6 @@ ComponentTypeFromMGHType(int code)
     }
   }
   return std::nullopt;
-}
-
-std::optional<int>
-MGHTypeCode(ComponentType type)
-{
-  const int code = InfoOf(type).mghType;
-  return code >= 0 ? std::optional<int>(code) : std::nullopt;
 }
 
 } // namespace nibridge

@@ -53,6 +53,16 @@ ThrowCorrupt(const std::string & imageName, const std::string & fileName, const 
                            << ')');
 }
 
+/** A file named as gzip-compressed that does not start as a gzip stream: nibabel decides by the name, and so does
+ * NiBridge, so this is the file's error, said in its own words. */
+[[noreturn]] void
+ThrowNotGzip(const std::string & imageName, const std::string & fileName)
+{
+  itkGenericExceptionMacro(<< '"' << imageName
+                           << "\": " << (fileName == imageName ? std::string("it") : "its file \"" + fileName + '"')
+                           << " is not gzip-compressed, although its name ends in .gz");
+}
+
 /** An open, regular file, closed on destruction. */
 class FileDescriptor
 {
@@ -163,12 +173,6 @@ public:
     return m_Position;
   }
 
-  const char *
-  GetDecoderName() const override
-  {
-    return "plain read";
-  }
-
 private:
   FileDescriptor m_File;
   std::uint64_t  m_Position = 0;
@@ -227,12 +231,6 @@ public:
     return m_Position;
   }
 
-  const char *
-  GetDecoderName() const override
-  {
-    return "gzip (ISA-L)";
-  }
-
 private:
   /** Decodes up to `byteCount` bytes; with `acrossMembers` false, stops at the end of the current member.
    * Returns the bytes decoded: fewer than asked only at the end of the input. */
@@ -261,6 +259,10 @@ private:
         ThrowTruncated(m_ImageName, m_FileName, m_Position + (byteCount - m_State.avail_out));
       }
       const int status = isal_inflate(&m_State);
+      if (status == ISAL_INVALID_WRAPPER && m_Position + (byteCount - m_State.avail_out) == 0)
+      {
+        ThrowNotGzip(m_ImageName, m_FileName); // the first member's header: the file is no gzip stream at all
+      }
       if (status != ISAL_DECOMP_OK && status != ISAL_END_INPUT)
       {
         ThrowCorrupt(m_ImageName, m_FileName, Describe(status));
@@ -338,7 +340,7 @@ public:
     if (gzdirect(m_File))
     {
       gzclose_r(m_File);
-      ThrowCorrupt(imageName, fileName, "not a gzip stream");
+      ThrowNotGzip(imageName, fileName);
     }
   }
 
@@ -388,12 +390,6 @@ public:
   GetPosition() const override
   {
     return m_Position;
-  }
-
-  const char *
-  GetDecoderName() const override
-  {
-    return "gzip (zlib)";
   }
 
 private:
@@ -458,12 +454,16 @@ DataStream::Read(char * target, std::uint64_t byteCount)
 void
 DataStream::Skip(std::uint64_t byteCount)
 {
-  // Decoded and dropped, for streams that cannot seek.
-  std::vector<char> sink(static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes)));
+  // Decoded and dropped, for streams that cannot seek, through one buffer kept for the stream's later skips.
+  const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(byteCount, CompressedBlockBytes));
+  if (m_Sink.size() < wanted)
+  {
+    m_Sink.resize(wanted);
+  }
   for (std::uint64_t remaining = byteCount; remaining > 0;)
   {
-    const std::uint64_t piece = std::min<std::uint64_t>(remaining, sink.size());
-    this->Read(sink.data(), piece);
+    const std::uint64_t piece = std::min<std::uint64_t>(remaining, m_Sink.size());
+    this->Read(m_Sink.data(), piece);
     remaining -= piece;
   }
 }

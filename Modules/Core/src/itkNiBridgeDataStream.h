@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 #include <utility>
 
 namespace itk
@@ -52,10 +53,6 @@ public:
   virtual std::uint64_t
   GetPosition() const = 0;
 
-  /** The decoder in use, for messages ("plain read", "gzip (ISA-L)", "gzip (zlib)"). */
-  virtual const char *
-  GetDecoderName() const = 0;
-
 protected:
   DataStream(std::string imageName, std::string fileName)
       : m_ImageName(std::move(imageName))
@@ -65,6 +62,9 @@ protected:
   /** The image the data belong to, and the data's file (the same for single-file formats), for messages. */
   const std::string m_ImageName;
   const std::string m_FileName;
+
+private:
+  std::vector<char> m_Sink; // Skip's decoded-and-dropped bytes
 };
 
 /** Opens `dataFileName`, gzip-compressed if `gzipped` (as nibabel decides: by the file name), and moves to

@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNiBridgeGeometry.h"
 
+#include "itkNiBridgeDeterminant.h"
+
 #include "itkMacro.h"
 #include "itkMetaDataObject.h"
 
@@ -24,14 +26,6 @@ namespace
 {
 // F = diag(-1, -1, 1): RAS+ <-> LPS flips the first two physical axes.
 constexpr double RasToLpsSign[3] = { -1.0, -1.0, 1.0 };
-
-double
-Determinant3(const double matrix[3][3])
-{
-  return matrix[0][0] * (matrix[1][1] * matrix[2][2] - matrix[1][2] * matrix[2][1]) -
-         matrix[0][1] * (matrix[1][0] * matrix[2][2] - matrix[1][2] * matrix[2][0]) +
-         matrix[0][2] * (matrix[1][0] * matrix[2][1] - matrix[1][1] * matrix[2][0]);
-}
 
 /** True if the columns of the square matrix are far from linearly dependent, relative to their length. */
 bool

@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNiBridgeImageIOBase.h"
 
+#include "itkNiBridgeRegionRuns.h"
 #include "itkNiBridgeVoxelBlock.h"
 
 #include "itkByteSwapper.h"
@@ -131,7 +132,17 @@ NiBridgeImageIOBase::ReadVoxelBlockRegion(void * buffer)
     this->ReadImageInformation();
   }
   std::vector<std::uint64_t> index, size;
-  this->RegionInImage(index, size);
+  std::vector<std::uint64_t> dimensions(this->GetNumberOfDimensions());
+  for (unsigned int axis = 0; axis < dimensions.size(); ++axis)
+  {
+    dimensions[axis] = this->GetDimensions(axis);
+  }
+  if (!nibridge::RegionInImage(m_IORegion, dimensions, index, size))
+  {
+    std::ostringstream region;
+    region << m_IORegion;
+    itkExceptionMacro(<< this->QuotedFileName() << ": the requested region lies outside the image: " << region.str());
+  }
   // ITK's extra axes of 1D and out-of-plane 2D images have size 1: the block has nibabel's axes only.
   const std::size_t axes = m_VoxelBlockReader->GetBlock().shape.size();
   if (!m_LastAxisIsComponents)
@@ -226,32 +237,6 @@ NiBridgeImageIOBase::SetNiBabelGeometry(const std::vector<std::uint64_t> &      
   if (affine)
   {
     nibridge::StoreRASAffine(this->GetMetaDataDictionary(), *affine);
-  }
-}
-
-void
-NiBridgeImageIOBase::RegionInImage(std::vector<std::uint64_t> & index, std::vector<std::uint64_t> & size) const
-{
-  // The IO region may have fewer axes than the image (the first slice of the others) or more (each of size 1).
-  const unsigned int numberOfDimensions = this->GetNumberOfDimensions();
-  index.assign(numberOfDimensions, 0);
-  size.assign(numberOfDimensions, 1);
-  for (unsigned int axis = 0; axis < m_IORegion.GetImageDimension(); ++axis)
-  {
-    const IndexValueType start = m_IORegion.GetIndex(axis);
-    const SizeValueType  count = m_IORegion.GetSize(axis);
-    const std::uint64_t  extent = axis < numberOfDimensions ? this->GetDimensions(axis) : 1;
-    if (start < 0 || count == 0 || static_cast<std::uint64_t>(start) + count > extent)
-    {
-      std::ostringstream region;
-      region << m_IORegion;
-      itkExceptionMacro(<< this->QuotedFileName() << ": the requested region lies outside the image: " << region.str());
-    }
-    if (axis < numberOfDimensions)
-    {
-      index[axis] = static_cast<std::uint64_t>(start);
-      size[axis] = count;
-    }
   }
 }
 

@@ -249,15 +249,9 @@ DescribeGeometryLoss(const std::string & writtenFileName, const ImageGeometry & 
   {
     return {};
   }
-  bool writtenIsIdentity = true;
-  for (unsigned int row = 0; row < written.GetDimension(); ++row)
-  {
-    writtenIsIdentity = writtenIsIdentity && written.spacing[row] == 1.0 && written.origin[row] == 0.0;
-    for (unsigned int column = 0; column < written.GetDimension(); ++column)
-    {
-      writtenIsIdentity = writtenIsIdentity && written.direction[row][column] == (row == column ? 1.0 : 0.0);
-    }
-  }
+  const ImageGeometry identity = ImageGeometry::Identity(written.GetDimension());
+  const bool          writtenIsIdentity =
+    written.spacing == identity.spacing && written.origin == identity.origin && written.direction == identity.direction;
   std::ostringstream text;
   text.precision(3);
   if (writtenIsIdentity)

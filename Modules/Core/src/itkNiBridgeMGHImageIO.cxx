@@ -35,19 +35,17 @@ HasMGHName(const std::string & fileName, bool & gzipped)
   return gzipped || lower == ".mgh";
 }
 
-/** A big-endian 32-bit field. */
+/** A big-endian field. */
 template<typename T>
 T
 BigEndian(const char * bytes)
 {
-  char raw[sizeof(T)];
-  std::memcpy(raw, bytes, sizeof(T));
+  T value;
+  std::memcpy(&value, bytes, sizeof(T));
   if (!ByteSwapper<int>::SystemIsBigEndian())
   {
-    std::reverse(raw, raw + sizeof(T));
+    nibridge::SwapBytes(&value, 1, sizeof(T));
   }
-  T value;
-  std::memcpy(&value, raw, sizeof(T));
   return value;
 }
 
@@ -97,17 +95,6 @@ ParseHeader(const std::string & bytes)
   return header;
 }
 
-void
-ParseFooter(const char * bytes, std::size_t count, MGHHeader & header)
-{
-  char padded[MGHFooterBytes] = {};
-  std::memcpy(padded, bytes, std::min(count, MGHFooterBytes));
-  for (unsigned int index = 0; index < 5; ++index)
-  {
-    header.footer[index] = BigEndian<float>(padded + 4 * index);
-  }
-}
-
 /** nibabel's MGHHeader.get_affine(), in its types: MdcD = Mdc.T * delta in float32, the volume centre in float64,
  * the result rounded to float32 (from_matvec keeps MdcD's dtype). */
 nibridge::AffineMatrix
@@ -141,22 +128,21 @@ template<std::size_t N>
 std::string
 Float32Texts(const std::array<float, N> & values)
 {
-  std::string text;
-  for (const float value : values)
-  {
-    text += (text.empty() ? "" : " ") + nibridge::NumPyFloat32Text(value);
-  }
-  return text;
+  return nibridge::NumPyFloat32Texts(values.data(), N);
 }
 
-/** The footer's fields in the dictionary, as nibabel's header holds them, and the TR nibabel reports. */
+/** Reads the footer where `data` stands, after the voxels (zeros where the file ends before it), into the header, and
+ * puts its fields in the dictionary as nibabel's header holds them, with the TR nibabel reports. */
 void
-SetFooterMetaData(MetaDataDictionary & dictionary, const MGHHeader & header)
+ReadFooter(nibridge::DataStream & data, MGHHeader & header, MetaDataDictionary & dictionary)
 {
+  char footer[MGHFooterBytes] = {};
+  data.ReadSome(footer, MGHFooterBytes);
   const std::string prefix = NiBridgeImageIOBase::HeaderFieldMetaDataKeyPrefix;
   const char *      names[5] = { "tr", "flip_angle", "te", "ti", "fov" };
   for (unsigned int index = 0; index < 5; ++index)
   {
+    header.footer[index] = BigEndian<float>(footer + 4 * index);
     EncapsulateMetaData<std::string>(
       dictionary, prefix + names[index], nibridge::NumPyFloat32Text(header.footer[index]));
   }
@@ -280,10 +266,8 @@ NiBridgeMGHImageIO::ReadImageInformation()
   if (!gzipped || is4D || m_ReadFooterWithHeader)
   {
     stream->Skip(MGHDataOffset + dataBytes - stream->GetPosition());
-    char footer[MGHFooterBytes];
-    ParseFooter(footer, static_cast<std::size_t>(stream->ReadSome(footer, MGHFooterBytes)), header);
+    ReadFooter(*stream, header, this->GetMetaDataDictionary());
     information->footerRead = true;
-    SetFooterMetaData(this->GetMetaDataDictionary(), header);
   }
   stream.reset();
 
@@ -305,12 +289,7 @@ NiBridgeMGHImageIO::ReadImageInformation()
   this->SetMetaDataText(ValuesMetaDataKey, values);
   this->SetMetaDataText(ValueDTypeMetaDataKey, information->deliversFloat64 ? "<f8" : storedDType);
   this->SetMetaDataText(StoredDTypeMetaDataKey, storedDType);
-  std::string zoomTexts;
-  for (const double zoom : zooms)
-  {
-    zoomTexts += (zoomTexts.empty() ? "" : " ") + nibridge::PythonFloatText(zoom);
-  }
-  this->SetMetaDataText(ZoomsMetaDataKey, zoomTexts);
+  this->SetMetaDataText(ZoomsMetaDataKey, nibridge::PythonFloatTexts(zooms));
   const std::string prefix = HeaderFieldMetaDataKeyPrefix;
   this->SetMetaDataText(prefix + "version", std::to_string(header.version));
   std::string dims;
@@ -340,10 +319,8 @@ NiBridgeMGHImageIO::TakeFooter(nibridge::DataStream & data)
 {
   if (!m_Information->footerRead)
   {
-    char footer[MGHFooterBytes];
-    ParseFooter(footer, static_cast<std::size_t>(data.ReadSome(footer, MGHFooterBytes)), m_Information->header);
+    ReadFooter(data, m_Information->header, this->GetMetaDataDictionary());
     m_Information->footerRead = true;
-    SetFooterMetaData(this->GetMetaDataDictionary(), m_Information->header);
   }
 }
 

@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNiBridgeNiftiHeader.h"
 
+#include "itkNiBridgeDeterminant.h"
+
 #include "itkNiBridgeDataStream.h"
 #include "itkNiBridgeNumberText.h"
 
@@ -222,13 +224,9 @@ public:
     {
       for (const HeaderField & field : layout)
       {
-        if (field.kind != 'S' && field.size > 1)
+        if (field.kind != 'S')
         {
-          for (unsigned int element = 0; element < field.count; ++element)
-          {
-            char * bytes = &m_Bytes[field.offset + element * field.size];
-            std::reverse(bytes, bytes + field.size);
-          }
+          SwapBytes(&m_Bytes[field.offset], field.count, field.size);
         }
       }
     }
@@ -245,14 +243,6 @@ public:
       }
     }
     itkGenericExceptionMacro(<< "no header field " << name);
-  }
-
-  bool
-  Has(const char * name) const
-  {
-    return std::any_of(m_Layout, m_Layout + m_LayoutSize, [name](const HeaderField & field) {
-      return std::strcmp(field.name, name) == 0;
-    });
   }
 
   /** Element `element` of a numeric field, as a double (exact for every stored value but 64-bit integers). */
@@ -431,25 +421,32 @@ private:
 std::int32_t
 RawInt32(const std::string & bytes, std::size_t offset, bool swapped)
 {
-  char raw[4];
-  std::memcpy(raw, bytes.data() + offset, 4);
+  std::int32_t value;
+  std::memcpy(&value, bytes.data() + offset, 4);
   if (swapped)
   {
-    std::reverse(raw, raw + 4);
+    SwapBytes(&value, 1, 4);
   }
-  std::int32_t value;
-  std::memcpy(&value, raw, 4);
   return value;
 }
 
-std::int32_t
-Swapped(std::int32_t value)
+/** The layout of a header of this format, read through in this machine's byte order. */
+HeaderBytes
+HeaderOf(const std::string & raw, NiftiFormat format, bool swapped)
 {
-  char raw[4];
-  std::memcpy(raw, &value, 4);
-  std::reverse(raw, raw + 4);
-  std::memcpy(&value, raw, 4);
-  return value;
+  if (format == NiftiFormat::Nifti2)
+  {
+    return HeaderBytes(raw.substr(0, Nifti2HeaderBytes), Nifti2Layout, swapped);
+  }
+  return format == NiftiFormat::Nifti1 ? HeaderBytes(raw.substr(0, Nifti1HeaderBytes), Nifti1Layout, swapped)
+                                       : HeaderBytes(raw.substr(0, Nifti1HeaderBytes), AnalyzeLayout, swapped);
+}
+
+/** A NIfTI-2 header with a CIFTI-2 intent (3000-3099): nibabel reads it as a Cifti2Image. */
+bool
+IsCifti2(NiftiFormat format, std::int64_t intentCode)
+{
+  return format == NiftiFormat::Nifti2 && intentCode >= 3000 && intentCode < 3100;
 }
 
 /** The format the first bytes of a header file say, as nibabel's classes sniff them (may_contain_header), in
@@ -468,11 +465,11 @@ SniffFormat(const std::string & bytes, bool pair)
   if (bytes.size() >= 4)
   {
     const std::int32_t size = RawInt32(bytes, 0, false);
-    if (bytes.size() >= Nifti2HeaderBytes && (size == 540 || Swapped(size) == 540))
+    if (bytes.size() >= Nifti2HeaderBytes && (size == 540 || RawInt32(bytes, 0, true) == 540))
     {
       return NiftiFormat::Nifti2;
     }
-    if (pair && bytes.size() >= Nifti1HeaderBytes && (size == 348 || Swapped(size) == 348))
+    if (pair && bytes.size() >= Nifti1HeaderBytes && (size == 348 || RawInt32(bytes, 0, true) == 348))
     {
       return NiftiFormat::Analyze;
     }
@@ -498,7 +495,7 @@ GuessSwapped(const std::string & bytes, NiftiFormat format)
   }
   if (dim0 == 0)
   {
-    return Swapped(RawInt32(bytes, 0, false)) == (format == NiftiFormat::Nifti2 ? 540 : 348);
+    return RawInt32(bytes, 0, true) == (format == NiftiFormat::Nifti2 ? 540 : 348);
   }
   return !(dim0 >= 1 && dim0 <= 7);
 }
@@ -593,13 +590,7 @@ Spm2Affine(const HeaderBytes & header)
 std::string
 ReadHeaderBytes(const NiftiFiles & files, const std::string & fileName, std::size_t count)
 {
-  if (files.headerGzipped && ReadFileStart(files.header, 2, false) != "\x1f\x8b")
-  {
-    ThrowHeaderError(fileName,
-                     (files.header == fileName ? std::string("it") : "its header \"" + files.header + '"') +
-                       " is not gzip-compressed, although its name ends in .gz");
-  }
-  std::unique_ptr<DataStream> stream = OpenDataStream(fileName, files.header, files.headerGzipped, 0);
+  std::unique_ptr<DataStream> stream = OpenDataStream(fileName, files.header, files.gzipped, 0);
   std::string                 bytes(count, '\0');
   bytes.resize(static_cast<std::size_t>(stream->ReadSome(bytes.data(), count)));
   return bytes;
@@ -612,9 +603,7 @@ NearestOrthogonal(double matrix[3][3])
 {
   for (unsigned int iteration = 0; iteration < 100; ++iteration)
   {
-    const double determinant = matrix[0][0] * (matrix[1][1] * matrix[2][2] - matrix[1][2] * matrix[2][1]) -
-                               matrix[0][1] * (matrix[1][0] * matrix[2][2] - matrix[1][2] * matrix[2][0]) +
-                               matrix[0][2] * (matrix[1][0] * matrix[2][1] - matrix[1][1] * matrix[2][0]);
+    const double determinant = Determinant3(matrix);
     if (determinant == 0.0)
     {
       return;
@@ -697,8 +686,8 @@ MakeNiftiHeader(const NiftiWriteDescription & description)
 {
   const bool        nifti2 = description.nifti2;
   const std::size_t headerSize = nifti2 ? Nifti2HeaderBytes : Nifti1HeaderBytes;
-  HeaderBytes       header = nifti2 ? HeaderBytes(std::string(headerSize, '\0'), Nifti2Layout, false)
-                                    : HeaderBytes(std::string(headerSize, '\0'), Nifti1Layout, false);
+  HeaderBytes       header =
+    HeaderOf(std::string(headerSize, '\0'), nifti2 ? NiftiFormat::Nifti2 : NiftiFormat::Nifti1, false);
   header.SetNumber("sizeof_hdr", 0, static_cast<double>(headerSize));
   header.SetNumber("dim", 0, static_cast<double>(description.shape.size()));
   for (unsigned int axis = 1; axis < 8; ++axis)
@@ -708,7 +697,8 @@ MakeNiftiHeader(const NiftiWriteDescription & description)
     header.SetNumber("pixdim", axis, 1.0);
   }
   header.SetNumber("datatype", 0, description.datatypeCode);
-  header.SetNumber("bitpix", 0, static_cast<double>(description.bytesPerVoxel * 8));
+  const NiftiDataType dataType = *NiftiDataTypeFromCode(description.datatypeCode);
+  header.SetNumber("bitpix", 0, static_cast<double>(ComponentTypeSize(dataType.component) * dataType.channels * 8));
   header.SetNumber("intent_code", 0, description.intentCode);
   header.SetNumber("xyzt_units", 0, description.xyztUnits);
   header.SetNumber("toffset", 0, description.timeOffset);
@@ -741,10 +731,7 @@ MakeNiftiHeader(const NiftiWriteDescription & description)
       rotation[row][column] = zooms[column] > 0.0 ? affine[row][column] / zooms[column] : (row == column ? 1.0 : 0.0);
     }
   }
-  const double determinant = rotation[0][0] * (rotation[1][1] * rotation[2][2] - rotation[1][2] * rotation[2][1]) -
-                             rotation[0][1] * (rotation[1][0] * rotation[2][2] - rotation[1][2] * rotation[2][0]) +
-                             rotation[0][2] * (rotation[1][0] * rotation[2][1] - rotation[1][1] * rotation[2][0]);
-  const double qfac = determinant > 0.0 ? 1.0 : -1.0;
+  const double qfac = Determinant3(rotation) > 0.0 ? 1.0 : -1.0;
   for (unsigned int row = 0; row < 3; ++row)
   {
     rotation[row][2] *= qfac;
@@ -788,7 +775,7 @@ NiftiFilesOf(const std::string & fileName, NiftiFiles & files)
   if (EndsWithIgnoringCase(name, ".nii"))
   {
     files.header = files.data = fileName;
-    files.headerGzipped = files.dataGzipped = gzipped;
+    files.gzipped = gzipped;
     return true;
   }
   const bool isHeader = EndsWithIgnoringCase(name, ".hdr");
@@ -807,7 +794,7 @@ NiftiFilesOf(const std::string & fileName, NiftiFiles & files)
   const std::string otherName = name.substr(0, name.size() - 4) + other + suffix;
   files.header = isHeader ? fileName : otherName;
   files.data = isHeader ? otherName : fileName;
-  files.headerGzipped = files.dataGzipped = gzipped;
+  files.gzipped = gzipped;
   files.pair = true;
   return true;
 }
@@ -818,7 +805,7 @@ NiftiHeader::GetVoxelBlock(const std::string & imageName) const
   VoxelBlock block;
   block.imageName = imageName;
   block.dataFileName = files.data;
-  block.gzipped = files.dataGzipped;
+  block.gzipped = files.gzipped;
   block.offset = dataOffset;
   block.shape = shape;
   const bool complex = IsComplex(dataType.component);
@@ -858,14 +845,11 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
   const bool        swapped = GuessSwapped(raw, result.format);
   result.bigEndian = ByteSwapper<int>::SystemIsBigEndian() != swapped;
 
-  HeaderBytes header = isNifti2 ? HeaderBytes(raw.substr(0, headerSize), Nifti2Layout, swapped)
-                                : (isNifti ? HeaderBytes(raw.substr(0, headerSize), Nifti1Layout, swapped)
-                                           : HeaderBytes(raw.substr(0, headerSize), AnalyzeLayout, swapped));
+  HeaderBytes header = HeaderOf(raw, result.format, swapped);
 
   // nibabel's load-time checks (check_fix at error level 40): fixes first, as nibabel's header then holds them.
   header.SetNumber("sizeof_hdr", 0, static_cast<double>(headerSize));
-  const int code = static_cast<int>(header.Integer("datatype"));
-  result.datatypeCode = code;
+  const int  code = static_cast<int>(header.Integer("datatype"));
   const auto dataType = NiftiDataTypeFromCode(code);
   // nibabel's codes: those it knows but holds in no array type (none, binary, float128, complex256) are "not
   // supported"; Analyze knows the first eight NIfTI-1 types only.
@@ -1037,7 +1021,7 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
   }
   ValidateRASAffine(result.affine, '"' + fileName + '"');
 
-  if (isNifti2 && result.intentCode >= 3000 && result.intentCode < 3100)
+  if (IsCifti2(result.format, result.intentCode))
   {
     ThrowHeaderError(fileName, "a CIFTI-2 file: nibabel reads it (NiBabelImageIO)");
   }
@@ -1071,7 +1055,7 @@ IsNativelyReadNifti(const std::string & fileName)
     }
     // Every file with a NIfTI name is this reader's (a bad one gets nibabel's error here, never a more lenient reader's
     // guess), but for what nibabel reads in ways of its own.
-    const std::string bytes = ReadFileStart(files.header, Nifti2HeaderBytes + 8, files.headerGzipped);
+    const std::string bytes = ReadFileStart(files.header, Nifti2HeaderBytes + 8, files.gzipped);
     const auto        format = SniffFormat(bytes, files.pair);
     if (!format)
     {
@@ -1081,26 +1065,12 @@ IsNativelyReadNifti(const std::string & fileName)
     {
       return false; // nibabel takes the affine from the .mat file (with SciPy)
     }
-    const bool swapped = GuessSwapped(bytes, *format);
-    const auto read16 = [&](std::size_t offset) {
-      char raw[2] = { bytes[offset], bytes[offset + 1] };
-      if (swapped)
-      {
-        std::swap(raw[0], raw[1]);
-      }
-      std::int16_t value;
-      std::memcpy(&value, raw, 2);
-      return value;
-    };
-    const auto dataType = NiftiDataTypeFromCode(read16(*format == NiftiFormat::Nifti2 ? 12 : 70));
-    if (*format == NiftiFormat::Nifti2)
+    const HeaderBytes header = HeaderOf(bytes, *format, GuessSwapped(bytes, *format));
+    if (*format == NiftiFormat::Nifti2 && IsCifti2(*format, header.Integer("intent_code")))
     {
-      const std::int32_t intent = RawInt32(bytes, 504, swapped);
-      if (intent >= 3000 && intent < 3100)
-      {
-        return false; // CIFTI-2
-      }
+      return false;
     }
+    const auto dataType = NiftiDataTypeFromCode(static_cast<int>(header.Integer("datatype")));
     if (dataType && (IsComplex(dataType->component) || dataType->channels > 1))
     {
       // nibabel scales complex and RGB values in ways of its own (or refuses to): leave scaled ones to it, and
@@ -1109,29 +1079,8 @@ IsNativelyReadNifti(const std::string & fileName)
       {
         return false;
       }
-      double slope = 0.0;
-      double inter = 0.0;
-      if (*format == NiftiFormat::Nifti2)
-      {
-        std::memcpy(&slope, bytes.data() + 176, 8);
-        std::memcpy(&inter, bytes.data() + 184, 8);
-        if (swapped)
-        {
-          SwapBytes(&slope, 1, 8);
-          SwapBytes(&inter, 1, 8);
-        }
-      }
-      else
-      {
-        float values[2];
-        std::memcpy(values, bytes.data() + 112, 8);
-        if (swapped)
-        {
-          SwapBytes(values, 2, 4);
-        }
-        slope = values[0];
-        inter = values[1];
-      }
+      const double slope = header.Number("scl_slope");
+      const double inter = header.Number("scl_inter");
       return !(std::isfinite(slope) && slope != 0.0 && !(slope == 1.0 && inter == 0.0));
     }
     return true;

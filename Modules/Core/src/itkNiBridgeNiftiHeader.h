@@ -39,9 +39,8 @@ struct NiftiFiles
 {
   std::string header;
   std::string data;
-  bool        headerGzipped = false;
-  bool        dataGzipped = false;
-  bool        pair = false; // .hdr/.img
+  bool        gzipped = false; // both files of a pair
+  bool        pair = false;    // .hdr/.img
 };
 
 /** The files of `fileName` by its name (.nii, .nii.gz, .hdr, .img, .hdr.gz, .img.gz, any case); false for other
@@ -65,7 +64,6 @@ struct NiftiHeader
   std::string                imageClass;        // nibabel's: "Nifti1Image", "Nifti1Pair", "Nifti2Image", ...
   std::vector<std::uint64_t> shape;             // nibabel's get_data_shape()
   NiftiDataType              dataType{ ComponentType::UInt8, 1 };
-  int                        datatypeCode = 0;
   std::uint64_t              dataOffset = 0;
   double                     slope = 1.0; // the array proxy's scaling (1, 0 where the header has none)
   double                     inter = 0.0;
@@ -100,9 +98,8 @@ struct NiftiWriteDescription
 {
   bool                       nifti2 = false;
   bool                       pair = false;
-  std::vector<std::uint64_t> shape; // nibabel's, up to 7 axes
-  int                        datatypeCode = 0;
-  std::size_t                bytesPerVoxel = 0; // all channels
+  std::vector<std::uint64_t> shape;            // nibabel's, up to 7 axes
+  int                        datatypeCode = 0; // a code NiftiDataTypeFromCode knows: it also decides bitpix
   AffineMatrix               affine{};
   std::vector<double>        extraZooms; // pixdim[4...]: the spacing of the axes beyond the third
   int                        intentCode = 0;

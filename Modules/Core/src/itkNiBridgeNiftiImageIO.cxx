@@ -64,8 +64,8 @@ NiBridgeNiftiImageIO::PrintSelf(std::ostream & os, Indent indent) const
   }
   const nibridge::NiftiHeader & header = m_Information->header;
   os << indent << "Information: " << header.imageClass << " read from " << m_Information->fileName << " (header "
-     << header.files.header << ", data " << header.files.data << (header.files.dataGzipped ? ", gzip" : "")
-     << ", offset " << header.dataOffset << "), values " << m_Information->values << ", slope "
+     << header.files.header << ", data " << header.files.data << (header.files.gzipped ? ", gzip" : "") << ", offset "
+     << header.dataOffset << "), values " << m_Information->values << ", slope "
      << nibridge::PythonFloatText(header.slope) << ", inter " << nibridge::PythonFloatText(header.inter) << ", decoder "
      << this->GetDecoderName() << std::endl;
 }
@@ -121,12 +121,7 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   this->SetMetaDataText(ValuesMetaDataKey, values);
   this->SetMetaDataText(ValueDTypeMetaDataKey, information->deliversFloat64 ? (complex ? "<c16" : "<f8") : storedDType);
   this->SetMetaDataText(StoredDTypeMetaDataKey, storedDType);
-  std::string zooms;
-  for (const double zoom : header.zooms)
-  {
-    zooms += (zooms.empty() ? "" : " ") + nibridge::PythonFloatText(zoom);
-  }
-  this->SetMetaDataText(ZoomsMetaDataKey, zooms);
+  this->SetMetaDataText(ZoomsMetaDataKey, nibridge::PythonFloatTexts(header.zooms));
   for (const auto & [name, text] : header.fieldTexts)
   {
     this->SetMetaDataText(HeaderFieldMetaDataKeyPrefix + name, text);
@@ -140,13 +135,8 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   }
   if (isNifti)
   {
-    std::string parameters;
-    for (const double parameter : header.intentParameters)
-    {
-      parameters += (parameters.empty() ? "" : " ") + nibridge::PythonFloatText(parameter);
-    }
     this->SetMetaDataText(IntentMetaDataKey, header.intentLabel);
-    this->SetMetaDataText(IntentParametersMetaDataKey, parameters);
+    this->SetMetaDataText(IntentParametersMetaDataKey, nibridge::PythonFloatTexts(header.intentParameters));
     this->SetMetaDataText(IntentNameMetaDataKey, header.intentName);
   }
   this->SetVoxelBlock(std::make_unique<nibridge::VoxelBlockReader>(block), information->deliversFloat64);
@@ -225,8 +215,7 @@ NiBridgeNiftiImageIO::Write(const void * buffer)
   });
   description.nifti2 = m_WriteNIfTI2 || tooLong || imageClass == "Nifti2Image" || imageClass == "Nifti2Pair";
   description.datatypeCode = *nibridge::NiftiDataTypeCode(component, color ? components : 1);
-  const std::size_t scalarBytes = this->GetComponentSize();
-  description.bytesPerVoxel = vector ? scalarBytes : scalarBytes * components;
+  const std::size_t             scalarBytes = this->GetComponentSize();
   const nibridge::ImageGeometry geometry = nibridge::GeometryOf(*this);
   description.affine = nibridge::RASAffineFromGeometry(geometry, this->QuotedFileName() + ": the image geometry");
   for (unsigned int axis = 3; axis < dimension; ++axis)
@@ -268,15 +257,15 @@ NiBridgeNiftiImageIO::Write(const void * buffer)
   };
   if (files.pair)
   {
-    nibridge::CompressedFileWriter headerFile(files.header, files.headerGzipped);
+    nibridge::CompressedFileWriter headerFile(files.header, files.gzipped);
     headerFile.Write(header.data(), header.size());
-    nibridge::CompressedFileWriter dataFile(files.data, files.dataGzipped);
+    nibridge::CompressedFileWriter dataFile(files.data, files.gzipped);
     writeData(dataFile);
     dataFile.Commit();
     headerFile.Commit();
     return;
   }
-  nibridge::CompressedFileWriter file(files.data, files.dataGzipped);
+  nibridge::CompressedFileWriter file(files.data, files.gzipped);
   file.Write(header.data(), header.size());
   const char noExtensions[4] = { 0, 0, 0, 0 };
   file.Write(noExtensions, sizeof(noExtensions));

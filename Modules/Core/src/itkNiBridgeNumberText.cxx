@@ -87,5 +87,27 @@ NumPyFloat32Text(float value)
   return ShortestText(value, 1e6);
 }
 
+std::string
+PythonFloatTexts(const std::vector<double> & values)
+{
+  std::string text;
+  for (const double value : values)
+  {
+    text += (text.empty() ? "" : " ") + PythonFloatText(value);
+  }
+  return text;
+}
+
+std::string
+NumPyFloat32Texts(const float * values, std::size_t count)
+{
+  std::string text;
+  for (std::size_t index = 0; index < count; ++index)
+  {
+    text += (index == 0 ? "" : " ") + NumPyFloat32Text(values[index]);
+  }
+  return text;
+}
+
 } // namespace nibridge
 } // namespace itk

@@ -10,7 +10,9 @@
 // PRIVATE to NiBridgeCore. Numbers as Python and NumPy print them, so that the metadata the native readers
 // write is the text NiBabelImageIO's Python side writes for the same header (nibridge_nibabel_io.as_text).
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace itk
 {
@@ -26,6 +28,14 @@ PythonFloatText(double value);
  * 1e-4 <= |value| < 1e6, scientific otherwise ("1.2345679e+08"). */
 std::string
 NumPyFloat32Text(float value);
+
+/** The PythonFloatText of each value, space-separated, as nibridge_nibabel_io.as_text writes a sequence. */
+std::string
+PythonFloatTexts(const std::vector<double> & values);
+
+/** The NumPyFloat32Text of each of `count` values, space-separated (a float32 header array). */
+std::string
+NumPyFloat32Texts(const float * values, std::size_t count);
 
 } // namespace nibridge
 } // namespace itk

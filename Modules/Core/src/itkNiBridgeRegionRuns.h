@@ -9,6 +9,8 @@
 
 // PRIVATE to NiBridgeCore: how the native readers walk a region of a file stored axis 0 fastest.
 
+#include "itkImageIORegion.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +18,34 @@ namespace itk
 {
 namespace nibridge
 {
+/** The index and size of an ImageIO's region in an image of `dimensions`: a region of fewer axes reads the first
+ * slice of the others (index 0, size 1), one of more has size 1 on its extra axes. False when it lies outside. */
+inline bool
+RegionInImage(const ImageIORegion &              region,
+              const std::vector<std::uint64_t> & dimensions,
+              std::vector<std::uint64_t> &       index,
+              std::vector<std::uint64_t> &       size)
+{
+  index.assign(dimensions.size(), 0);
+  size.assign(dimensions.size(), 1);
+  for (unsigned int axis = 0; axis < region.GetImageDimension(); ++axis)
+  {
+    const ImageIORegion::IndexValueType start = region.GetIndex(axis);
+    const ImageIORegion::SizeValueType  count = region.GetSize(axis);
+    const std::uint64_t                 extent = axis < dimensions.size() ? dimensions[axis] : 1;
+    if (start < 0 || count == 0 || static_cast<std::uint64_t>(start) + count > extent)
+    {
+      return false;
+    }
+    if (axis < dimensions.size())
+    {
+      index[axis] = static_cast<std::uint64_t>(start);
+      size[axis] = count;
+    }
+  }
+  return true;
+}
+
 /** Calls `visit(firstFilePixel, firstBufferPixel, pixelCount)` for each run of `regionSize` pixels that is contiguous
  * in a file (and buffer) of `dimensions`, axis 0 fastest. Leading axes the region spans fully merge into one run. */
 template<typename TVisitor>

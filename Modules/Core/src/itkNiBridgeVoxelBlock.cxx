@@ -159,23 +159,27 @@ VoxelBlockReader::Read(const std::vector<std::uint64_t> & index,
 {
   const std::size_t outputVoxelBytes =
     asFloat64 ? m_Block.scalarsPerVoxel * sizeof(double) : m_Block.GetBytesPerVoxel();
-  auto * const destination = static_cast<char *>(buffer);
-  m_Block.GetNumberOfVoxels(); // checks the size
+  auto * const        destination = static_cast<char *>(buffer);
+  const std::uint64_t endOfBlock =
+    m_Block.offset + m_Block.GetNumberOfVoxels() * m_Block.GetBytesPerVoxel(); // GetNumberOfVoxels checks the size
   ForEachContiguousRun(
     m_Block.shape, index, size, [&](std::uint64_t filePixel, std::uint64_t bufferPixel, std::uint64_t pixelCount) {
-      this->ReadRun(filePixel, pixelCount, asFloat64, destination + bufferPixel * outputVoxelBytes);
+      this->ReadRun(filePixel, pixelCount, asFloat64, endOfBlock, destination + bufferPixel * outputVoxelBytes);
     });
 }
 
 void
-VoxelBlockReader::ReadRun(std::uint64_t firstVoxel, std::uint64_t voxelCount, bool asFloat64, char * destination)
+VoxelBlockReader::ReadRun(std::uint64_t firstVoxel,
+                          std::uint64_t voxelCount,
+                          bool          asFloat64,
+                          std::uint64_t endOfBlock,
+                          char *        destination)
 {
-  const std::size_t   voxelBytes = m_Block.GetBytesPerVoxel();
-  const std::size_t   scalarBytes = ComponentTypeSize(m_Block.scalarType);
-  const std::uint64_t endOfBlock = m_Block.offset + m_Block.GetNumberOfVoxels() * voxelBytes;
-  DataStream &        stream = this->StreamAt(m_Block.offset + firstVoxel * voxelBytes);
-  const std::size_t   chunkVoxels = std::max<std::size_t>(1, ChunkBytes / voxelBytes);
-  const auto          voxelsOf = [&](std::uint64_t done) {
+  const std::size_t voxelBytes = m_Block.GetBytesPerVoxel();
+  const std::size_t scalarBytes = ComponentTypeSize(m_Block.scalarType);
+  DataStream &      stream = this->StreamAt(m_Block.offset + firstVoxel * voxelBytes);
+  const std::size_t chunkVoxels = std::max<std::size_t>(1, ChunkBytes / voxelBytes);
+  const auto        voxelsOf = [&](std::uint64_t done) {
     return static_cast<std::size_t>(std::min<std::uint64_t>(chunkVoxels, voxelCount - done));
   };
   const auto readStored = [&](char * target, std::size_t voxels) {

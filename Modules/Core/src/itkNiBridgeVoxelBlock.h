@@ -107,8 +107,13 @@ private:
   DataStream &
   StreamAt(std::uint64_t position);
 
+  /** Reads one contiguous run of voxels; `endOfBlock` is the stream position after the block's last byte. */
   void
-  ReadRun(std::uint64_t firstVoxel, std::uint64_t voxelCount, bool asFloat64, char * destination);
+  ReadRun(std::uint64_t firstVoxel,
+          std::uint64_t voxelCount,
+          bool          asFloat64,
+          std::uint64_t endOfBlock,
+          char *        destination);
 
   VoxelBlock                  m_Block;
   AfterBlock                  m_AfterBlock;

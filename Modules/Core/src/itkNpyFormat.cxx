@@ -517,12 +517,11 @@ ParseDescr(NpyHeader & header, const std::string & fileName)
         header.componentType = IOComponentEnum::FLOAT;
         break;
       }
-      header.componentType = ComponentOfNumPyKind('f', itemSize);
+      header.componentType = ComponentOfNumPyKind(kind, itemSize);
       break;
     case 'c':
       header.complex = true;
-      header.componentType = ComponentOfNumPyKind('c', itemSize);
-      break;
+      [[fallthrough]];
     default:
       header.componentType = ComponentOfNumPyKind(kind, itemSize);
       break;
@@ -822,20 +821,17 @@ ReadNpyHeader(std::istream & stream, const std::string & fileName)
 std::string
 NpyDescrFor(IOComponentEnum componentType, bool complex)
 {
-  auto type = ComponentTypeFromIOComponent(componentType);
-  if (!type)
+  if (!ComponentTypeFromIOComponent(componentType))
   {
     itkGenericExceptionMacro(<< "the component type " << ImageIOBase::GetComponentTypeAsString(componentType)
                              << " has no .npy dtype");
   }
-  if (complex)
+  const auto type = complex ? ComponentTypeFromIOComponent(componentType, IOPixelEnum::COMPLEX, 2)
+                            : ComponentTypeFromIOComponent(componentType);
+  if (!type)
   {
-    if (!IsFloatingPoint(*type))
-    {
-      itkGenericExceptionMacro(<< "complex pixels of " << ImageIOBase::GetComponentTypeAsString(componentType)
-                               << " have no .npy dtype (only complex64 and complex128)");
-    }
-    type = *type == ComponentType::Float32 ? ComponentType::Complex64 : ComponentType::Complex128;
+    itkGenericExceptionMacro(<< "complex pixels of " << ImageIOBase::GetComponentTypeAsString(componentType)
+                             << " have no .npy dtype (only complex64 and complex128)");
   }
   return NumPyDTypeString(*type, ByteSwapper<int>::SystemIsBigEndian());
 }

@@ -498,27 +498,14 @@ NumPyImageIO::Read(void * buffer)
   {
     this->ReadImageInformation();
   }
-  const ReadLayout  layout = MakeReadLayout(m_NpyHeader, m_NpyHeaderTrailingAxisIsComponents, m_FileName);
-  const std::size_t numberOfDimensions = layout.dimensions.size();
+  const ReadLayout layout = MakeReadLayout(m_NpyHeader, m_NpyHeaderTrailingAxisIsComponents, m_FileName);
 
-  // The IO region may have fewer axes than the file (read the first slice of the others) or more (each of size 1).
-  std::vector<std::uint64_t> regionIndex(numberOfDimensions, 0);
-  std::vector<std::uint64_t> regionSize(numberOfDimensions, 1);
-  for (unsigned int axis = 0; axis < m_IORegion.GetImageDimension(); ++axis)
+  std::vector<std::uint64_t> regionIndex;
+  std::vector<std::uint64_t> regionSize;
+  if (!nibridge::RegionInImage(m_IORegion, layout.dimensions, regionIndex, regionSize))
   {
-    const IndexValueType index = m_IORegion.GetIndex(axis);
-    const SizeValueType  size = m_IORegion.GetSize(axis);
-    const std::uint64_t  extent = axis < numberOfDimensions ? layout.dimensions[axis] : 1;
-    if (index < 0 || size == 0 || static_cast<std::uint64_t>(index) + size > extent)
-    {
-      itkExceptionMacro(<< Quoted(m_FileName) << ": the requested region " << RegionText(m_IORegion)
-                        << " lies outside the image of size " << nibridge::NpyShapeRepr(layout.dimensions));
-    }
-    if (axis < numberOfDimensions)
-    {
-      regionIndex[axis] = static_cast<std::uint64_t>(index);
-      regionSize[axis] = size;
-    }
+    itkExceptionMacro(<< Quoted(m_FileName) << ": the requested region " << RegionText(m_IORegion)
+                      << " lies outside the image of size " << nibridge::NpyShapeRepr(layout.dimensions));
   }
 
   std::ifstream file(m_FileName, std::ios::in | std::ios::binary);
