@@ -581,6 +581,7 @@ def test_existing_outputs_are_kept_without_force_and_replaced_with_it(tmp_path):
     output.write_bytes(b"precious")
     refused = run_ni2npy(source, output)
     assert refused.returncode == 1 and "--force" in refused.stderr and str(output) in refused.stderr
+    assert str(source) not in refused.stderr, f"the error is the output's, named once: {refused.stderr}"
     assert output.read_bytes() == b"precious"
     affine = tmp_path / "affine.npy"
     affine.write_bytes(b"precious too")

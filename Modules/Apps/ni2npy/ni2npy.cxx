@@ -99,10 +99,10 @@ Run(int argc, char ** argv)
   }
   catch (const std::exception & error)
   {
+    // ni2npy's own errors name their file, the output's among them ("\"<file>\": <reason>"); others are the input's.
+    const std::string reason = itk::nibridge::OneLineReason(error.what(), options.verbose);
     std::cerr << "ni2npy: error: "
-              << itk::nibridge::NamingTheFile(options.input,
-                                              itk::nibridge::OneLineReason(error.what(), options.verbose))
-              << '\n';
+              << (reason.rfind('"', 0) == 0 ? reason : itk::nibridge::NamingTheFile(options.input, reason)) << '\n';
     return Failure;
   }
   return 0;

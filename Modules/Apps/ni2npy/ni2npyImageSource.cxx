@@ -9,7 +9,6 @@
 #include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeImageIOList.h"
-#include "itkNiBridgeMGHImageIO.h"
 #include "itkNumPyImageIO.h"
 
 #include "itkMetaDataObject.h"
@@ -100,13 +99,11 @@ DescribePixels(const itk::ImageIOBase & imageIO, ImageSource & source)
   }
 }
 
-/** Whether the reader reads any region on its own, cheaply: NiBridge's native readers and NumPyImageIO. ITK's and
- * nibabel's would decompress a .gz file from its start for every slab, so they are read whole. */
+/** Whether the reader reads any region on its own, cheaply: NiBridge's native readers (`native`) and NumPyImageIO.
+ * ITK's and nibabel's would decompress a .gz file from its start for every slab, so they are read whole. */
 bool
-StreamsSlabs(itk::ImageIOBase & imageIO)
+StreamsSlabs(itk::ImageIOBase & imageIO, bool native)
 {
-  const bool native = dynamic_cast<itk::NiBridgeImageIOBase *>(&imageIO) != nullptr &&
-                      std::string(imageIO.GetNameOfClass()) != "NiBabelImageIO";
   return (native || dynamic_cast<itk::NumPyImageIO *>(&imageIO) != nullptr) && imageIO.CanStreamRead();
 }
 } // namespace
@@ -129,10 +126,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
     ThrowError(fileName, "no reader recognises this file (not an image format ITK or NiBridge reads)");
   }
   auto * nibabelRule = dynamic_cast<itk::NiBridgeImageIOBase *>(m_ImageIO.GetPointer());
-  if (auto * mgh = dynamic_cast<itk::NiBridgeMGHImageIO *>(m_ImageIO.GetPointer()))
-  {
-    mgh->ReadFooterWithHeaderOff(); // ni2npy never reads the dictionary: one pass over a .mgz
-  }
+  itk::nibridge::TakeMetaDataAfterRead(*m_ImageIO); // ni2npy reads no more of the dictionary than Read() completes
   readerName = m_ImageIO->GetNameOfClass();
   m_ImageIO->SetFileName(fileName);
   // For float64: the native readers' stored values, scaled here (as nibabel's get_fdata), so that scaling runs on the
@@ -140,11 +134,10 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   const bool native = nibabelRule != nullptr && std::string(readerName) != "NiBabelImageIO";
   if (nibabelRule != nullptr)
   {
-    nibabelRule->SetReadRawValues(float64 && native);
-    nibabelRule->SetReadAsFloat64(float64 && !native);
+    nibabelRule->SetValuesName(float64 ? (native ? "raw" : "float64") : "scaled");
     nibabelRule->ReadFifthAxisAsComponentsOff(); // the .npy has nibabel's axes, a 5-D file's five
   }
-  ReadInformation();
+  m_ImageIO->ReadImageInformation();
   // Unscaled stored values convert as any others, 64-bit integers checked for exactness.
   storedWithScaling =
     float64 && native && nibabelRule->GetStoredValueScaling(slope, intercept) && !(slope == 1.0 && intercept == 0.0);
@@ -157,7 +150,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
     // get_fdata() rounds 64-bit integers to float64: read the stored values instead, so that the conversion to
     // float64 refuses the ones it would change (unless --allow-lossy). Scaled files give float64 values either way.
     nibabelRule->SetReadAsFloat64(false);
-    ReadInformation();
+    m_ImageIO->ReadImageInformation();
   }
   DescribePixels(*m_ImageIO, *this);
   if (nibabelRule != nullptr && !nibabelRule->GetDecoderName().empty())
@@ -198,7 +191,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
     affine = itk::nibridge::RASAffineFromGeometry(geometry, '"' + fileName + '"');
   }
   m_SlabAxis = dimension - 1;
-  if (!StreamsSlabs(*m_ImageIO))
+  if (!StreamsSlabs(*m_ImageIO, native))
   {
     std::vector<char> whole(static_cast<std::size_t>(GetNumberOfVoxels() * GetBytesPerVoxel()));
     ReadNext(whole.data(), GetNumberOfVoxels());
@@ -208,20 +201,6 @@ ImageSource::ImageSource(const std::string & name, bool float64)
 }
 
 ImageSource::~ImageSource() = default;
-
-void
-ImageSource::ReadInformation()
-{
-  try
-  {
-    m_ImageIO->ReadImageInformation();
-  }
-  catch (const itk::ExceptionObject & exception)
-  {
-    ThrowError(fileName,
-               itk::nibridge::NamingTheFile(fileName, itk::nibridge::OneLineReason(exception.GetDescription(), true)));
-  }
-}
 
 std::uint64_t
 ImageSource::GetNumberOfVoxels() const

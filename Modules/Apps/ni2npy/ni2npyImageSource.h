@@ -79,10 +79,6 @@ public:
   ReadNext(void * buffer, std::uint64_t voxelCount);
 
 private:
-  /** ReadImageInformation, its errors naming the file once. */
-  void
-  ReadInformation();
-
   itk::ImageIOBase::Pointer m_ImageIO;
   std::vector<char>         m_Whole; // the whole image, for readers that cannot read regions
   std::uint64_t             m_Position = 0;

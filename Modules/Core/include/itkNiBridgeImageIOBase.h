@@ -97,6 +97,11 @@ public:
   std::string
   GetValuesName() const;
 
+  /** Sets the options by the values' name: "scaled" (both off), "raw" (ReadRawValues) or "float64"
+   * (ReadAsFloat64). Throws for any other name. */
+  void
+  SetValuesName(const std::string & values);
+
   /** Whether the values last read (by ReadImageInformation) are not the stored ones: the file is scaled, or they
    * were asked for as float64 from another stored type. False before a read. */
   bool

@@ -120,6 +120,12 @@ public:
   PluginTakesNIfTI();
 };
 
+/** Sets up an ImageIO (from the list, or any other) for a caller that takes its dictionary after Read(), or not at all:
+ * then no reader makes a pass of its own for metadata that Read() passes anyway (a .mgz's footer, which follows the
+ * voxels). Does nothing for the other ImageIOs. */
+NiBridgeCore_EXPORT void
+TakeMetaDataAfterRead(ImageIOBase & imageIO);
+
 /** How the geometry a file written a moment ago holds differs from `intended` (the image's), read back through the
  * list: empty if it is the same (to within the precision of the format's float32 or decimal fields, 1e-5 relative),
  * else one line saying what was lost ("holds no geometry", "its affine differs by up to 1.9 mm", ...). For writers that

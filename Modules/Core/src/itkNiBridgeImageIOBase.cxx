@@ -59,6 +59,18 @@ NiBridgeImageIOBase::GetValuesName() const
   return m_ReadAsFloat64 ? "float64" : (m_ReadRawValues ? "raw" : "scaled");
 }
 
+void
+NiBridgeImageIOBase::SetValuesName(const std::string & values)
+{
+  if (values != "scaled" && values != "raw" && values != "float64")
+  {
+    itkExceptionMacro(<< this->QuotedFileName() << ": values must be \"scaled\", \"raw\" or \"float64\", not \""
+                      << values << '"');
+  }
+  this->SetReadRawValues(values == "raw");
+  this->SetReadAsFloat64(values == "float64");
+}
+
 std::string
 NiBridgeImageIOBase::VoxelBlockKey() const
 {

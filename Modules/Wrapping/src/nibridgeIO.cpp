@@ -12,7 +12,6 @@
 #include "itkNiBridgeITKImageIOs.h"
 #include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeImageIOList.h"
-#include "itkNiBridgeMGHImageIO.h"
 #include "itkImageIOBase.h"
 
 #include <algorithm>
@@ -108,13 +107,9 @@ SetValues(itk::ImageIOBase & imageIO, const std::string & values)
 {
   if (auto * nibabelRule = dynamic_cast<itk::NiBridgeImageIOBase *>(&imageIO))
   {
-    nibabelRule->SetReadRawValues(values == "raw");
-    nibabelRule->SetReadAsFloat64(values == "float64");
+    nibabelRule->SetValuesName(values);
   }
-  if (auto * mgh = dynamic_cast<itk::NiBridgeMGHImageIO *>(&imageIO))
-  {
-    mgh->ReadFooterWithHeaderOff(); // the dictionary is taken after Read(): one pass over a .mgz
-  }
+  itk::nibridge::TakeMetaDataAfterRead(imageIO); // the dictionary is taken after Read(): one pass over a .mgz
 }
 
 std::unique_ptr<Image>
