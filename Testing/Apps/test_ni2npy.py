@@ -164,6 +164,19 @@ def test_four_dimensional_series_keep_their_time_axis(tmp_path):
     assert data.shape == (4, 5, 6, 7)
 
 
+@pytest.mark.parametrize(
+    ("image_class", "suffix"),
+    [(nib.Nifti1Image, ".nii"), (nib.Nifti1Image, ".nii.gz"), (nib.Nifti2Image, ".nii.gz"), (nib.MGHImage, ".mgz")],
+)
+def test_series_larger_than_a_slab_are_read_volume_plane_by_plane(image_class, suffix, tmp_path):
+    """A volume of 256 x 256 x 7 float32 is over the 1 MiB a slab may hold: the readers are asked for planes, and the
+    chunks (two planes of float64 output) cross from one volume to the next."""
+    values = np.random.default_rng(11).standard_normal((256, 256, 7, 3)).astype(np.float32)
+    image = image_class(values, np.diag([1.0, 1.0, 2.0, 1.0]))
+    data = assert_matches_nibabel(save(image, tmp_path / f"series{suffix}"), tmp_path)
+    assert data.shape == (256, 256, 7, 3)
+
+
 def test_five_dimensional_and_two_dimensional_images_keep_nibabels_shape(tmp_path):
     assert_matches_nibabel(
         save(

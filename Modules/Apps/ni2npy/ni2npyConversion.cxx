@@ -388,8 +388,8 @@ Convert(const ConversionOptions & options)
     itk::nibridge::NpyDescrFor(*itk::nibridge::IOComponentOf(target.element), target.complex), true, shape);
   file.Write(header.data(), header.size());
 
-  // Chunks of about 1 MiB of output stay in cache between conversion and writing; whole slabs of the last axis, as
-  // the readers read regions.
+  // Chunks of about 1 MiB of output stay in cache between conversion and writing; whole slabs of the source's slab
+  // axis, as the readers read regions.
   const std::uint64_t slab = source->GetVoxelsPerSlab();
   const std::uint64_t outputVoxels =
     std::max<std::uint64_t>(1, OutputChunkBytes / (static_cast<std::uint64_t>(elementsPerVoxel) * targetSize));

@@ -27,6 +27,9 @@ namespace ni2npy
 {
 namespace
 {
+/** The most a slab (what the readers are asked for at a time) holds, unless one row of axis 0 is more. */
+constexpr std::uint64_t SlabBytes = std::uint64_t{ 1 } << 20;
+
 [[noreturn]] void
 ThrowError(const std::string & fileName, const std::string & reason)
 {
@@ -190,7 +193,13 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   {
     affine = itk::nibridge::RASAffineFromGeometry(geometry, '"' + fileName + '"');
   }
+  // Slabs of the highest axis whose slab holds at most SlabBytes: the whole last axis for a 3-D volume, single
+  // volumes' planes for a 4-D one, so that chunks stay about a megabyte whatever the number of volumes.
   m_SlabAxis = dimension - 1;
+  while (m_SlabAxis > 0 && GetVoxelsPerSlab() * GetBytesPerVoxel() > SlabBytes)
+  {
+    --m_SlabAxis;
+  }
   if (!StreamsSlabs(*m_ImageIO, native))
   {
     std::vector<char> whole(static_cast<std::size_t>(GetNumberOfVoxels() * GetBytesPerVoxel()));
@@ -248,17 +257,38 @@ ImageSource::ReadNext(void * buffer, std::uint64_t voxelCount)
   }
   const unsigned int  dimension = m_ImageIO->GetNumberOfDimensions();
   const std::uint64_t slab = GetVoxelsPerSlab();
-  itk::ImageIORegion  region(dimension);
-  for (unsigned int axis = 0; axis < dimension; ++axis)
+  const std::uint64_t line = slab * m_ImageIO->GetDimensions(m_SlabAxis); // every slab at one index of the higher axes
+  auto * const        target = static_cast<char *>(buffer);
+  for (std::uint64_t done = 0; done < voxelCount;)
   {
-    region.SetIndex(axis, 0);
-    region.SetSize(axis, m_ImageIO->GetDimensions(axis));
+    // One region per line: whole slabs of the slab axis, at one index of each higher axis.
+    const std::uint64_t position = m_Position + done;
+    const std::uint64_t count = std::min(voxelCount - done, line - position % line);
+    itk::ImageIORegion  region(dimension);
+    std::uint64_t       higher = position / line;
+    for (unsigned int axis = 0; axis < dimension; ++axis)
+    {
+      const std::uint64_t extent = m_ImageIO->GetDimensions(axis);
+      std::uint64_t       index = 0;
+      std::uint64_t       size = extent;
+      if (axis == m_SlabAxis)
+      {
+        index = position % line / slab;
+        size = (count + slab - 1) / slab;
+      }
+      else if (axis > m_SlabAxis)
+      {
+        index = higher % extent;
+        higher /= extent;
+        size = 1;
+      }
+      region.SetIndex(axis, static_cast<itk::IndexValueType>(index));
+      region.SetSize(axis, static_cast<itk::SizeValueType>(size));
+    }
+    m_ImageIO->SetIORegion(region);
+    m_ImageIO->Read(target + done * GetBytesPerVoxel());
+    done += count;
   }
-  // Whole slabs of the last axis, or (for the whole image at once) everything.
-  region.SetIndex(m_SlabAxis, static_cast<itk::IndexValueType>(m_Position / slab));
-  region.SetSize(m_SlabAxis, static_cast<itk::SizeValueType>((voxelCount + slab - 1) / slab));
-  m_ImageIO->SetIORegion(region);
-  m_ImageIO->Read(buffer);
   m_Position += voxelCount;
 }
 

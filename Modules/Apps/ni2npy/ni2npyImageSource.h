@@ -68,8 +68,8 @@ public:
   std::uint64_t
   GetNumberOfVoxels() const;
 
-  /** The voxels of one slab of the last axis (or of the last axis of size > 1): every chunk ReadNext is asked for is a
-   * multiple of it, except perhaps the last. */
+  /** The voxels of one slab (a plane, a volume, ...: the axes below the slab axis, chosen so that a slab holds about a
+   * megabyte at most): every chunk ReadNext is asked for is a multiple of it, except perhaps the last. */
   std::uint64_t
   GetVoxelsPerSlab() const;
 
