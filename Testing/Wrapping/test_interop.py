@@ -600,8 +600,9 @@ def test_a_missing_wheel_raises_an_import_error_with_an_install_hint(monkeypatch
         function(make_image("float32", 3))
 
 
-def test_importing_nibridge_does_not_import_the_wheels():
-    code = "import sys, nibridge; print(sorted(set(sys.modules) & {'itk', 'SimpleITK', 'vtk', 'vtkmodules'}))"
+def test_importing_nibridge_does_not_import_the_wheels_or_nibabel():
+    heavy = "{'itk', 'SimpleITK', 'vtk', 'vtkmodules', 'nibabel'}"
+    code = f"import sys, nibridge; print(sorted(set(sys.modules) & {heavy}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

@@ -338,9 +338,8 @@ SupportedDTypeNames()
 {
   // Core's table, float64 (the default) first; bool has no place in a conversion's output.
   std::vector<std::string> names = { "float64" };
-  for (int code = 0; code <= static_cast<int>(ElementType::Complex128); ++code)
+  for (const ElementType type : itk::nibridge::AllComponentTypes)
   {
-    const auto type = static_cast<ElementType>(code);
     if (type != ElementType::Bool && type != ElementType::Float64)
     {
       names.emplace_back(itk::nibridge::ComponentTypeName(type));

@@ -12,6 +12,7 @@
 #include "itkCommonEnums.h"
 
 #include <complex>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -44,6 +45,15 @@ enum class ComponentType
   Complex64,
   Complex128
 };
+
+/** Every component type, in the table's order: their codes are 0, 1, 2, ... */
+inline constexpr std::array<ComponentType, 13> AllComponentTypes = {
+  ComponentType::Bool,      ComponentType::Int8,    ComponentType::UInt8,   ComponentType::Int16,
+  ComponentType::UInt16,    ComponentType::Int32,   ComponentType::UInt32,  ComponentType::Int64,
+  ComponentType::UInt64,    ComponentType::Float32, ComponentType::Float64, ComponentType::Complex64,
+  ComponentType::Complex128
+};
+static_assert(static_cast<int>(AllComponentTypes.back()) == AllComponentTypes.size() - 1, "one entry per type");
 
 /** A list of C++ component types: what Dispatch folds over. */
 template<typename... T>

@@ -120,6 +120,12 @@ public:
   PluginTakesNIfTI();
 };
 
+/** Whether the ImageIO writes a single-file image whole or not at all by itself, through a temporary file renamed over
+ * the target: NiBridge's writers do (NiBridgeNiftiImageIO, NumPyImageIO, NiBabelImageIO); ITK's do not, and a caller
+ * that must never leave a partial file gives them a temporary name itself. */
+NiBridgeCore_EXPORT bool
+WritesAtomically(const ImageIOBase & imageIO);
+
 /** Sets up an ImageIO (from the list, or any other) for a caller that takes its dictionary after Read(), or not at all:
  * then no reader makes a pass of its own for metadata that Read() passes anyway (a .mgz's footer, which follows the
  * voxels). Does nothing for the other ImageIOs. */

@@ -211,6 +211,13 @@ ImageIOList::RegisterFactories(ImageIORegistration registration)
   }
 }
 
+bool
+WritesAtomically(const ImageIOBase & imageIO)
+{
+  return dynamic_cast<const NiBridgeImageIOBase *>(&imageIO) != nullptr ||
+         dynamic_cast<const NumPyImageIO *>(&imageIO) != nullptr;
+}
+
 void
 TakeMetaDataAfterRead(ImageIOBase & imageIO)
 {

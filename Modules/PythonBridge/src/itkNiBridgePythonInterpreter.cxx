@@ -418,10 +418,10 @@ NiBabelHelperModule()
   {
     // The one component-type table is Core's: the helper names components by its codes.
     Reference codes = Checked(PyDict_New(), "setting up the nibabel helper");
-    for (int code = 0; code <= static_cast<int>(ComponentType::Complex128); ++code)
+    for (const ComponentType type : AllComponentTypes)
     {
-      Reference value = Checked(PyLong_FromLong(code), "setting up the nibabel helper");
-      if (PyDict_SetItemString(codes.get(), ComponentTypeName(static_cast<ComponentType>(code)), value.get()) != 0)
+      Reference value = Checked(PyLong_FromLong(static_cast<long>(type)), "setting up the nibabel helper");
+      if (PyDict_SetItemString(codes.get(), ComponentTypeName(type), value.get()) != 0)
       {
         ThrowPythonError("setting up the nibabel helper");
       }

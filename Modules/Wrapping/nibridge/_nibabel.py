@@ -9,9 +9,10 @@ zooms as spacing, origin 0 and an identity direction. The metadata is the one `i
 (`_nibabel_io.image_metadata`).
 """
 
+import functools
+
 import numpy as np
 
-from . import _nibabel_io
 from ._core import (
     Image,
     _component_types,
@@ -21,12 +22,20 @@ from ._core import (
     image_view_from_array,
 )
 
-_nibabel_io.set_component_types(_component_types())
+
+@functools.cache
+def _nibabel_side():
+    """NiBridge's nibabel-side module, with Core's component types: imported on first use, as it imports nibabel,
+    so that `import nibridge` stays light."""
+    from . import _nibabel_io  # noqa: PLC0415
+
+    _nibabel_io.set_component_types(_component_types())
+    return _nibabel_io
 
 
 def _extra_axis_spacing(img, dimension):
     """The spacing of axes beyond the third (time, ...): the header's zooms where positive, else 1."""
-    zooms = _nibabel_io.header_zooms(img)
+    zooms = _nibabel_side().header_zooms(img)
     spacing = []
     for axis in range(3, dimension):
         zoom = float(zooms[axis]) if axis < len(zooms) else 1.0
@@ -69,7 +78,7 @@ def from_nibabel(img) -> Image:
     """
     array = np.asanyarray(img.dataobj)
     value_dtype = array.dtype
-    pixel_type = _nibabel_io.color_pixel_type(array.dtype)
+    pixel_type = _nibabel_side().color_pixel_type(array.dtype)
     is_vector = pixel_type is not None or array.ndim == 5
     if pixel_type is not None:
         view_possible = _can_view(array)
@@ -97,7 +106,7 @@ def from_nibabel(img) -> Image:
         raise ValueError(f"from_nibabel: {error}") from error
     if pixel_type is not None:
         image.pixel_type = pixel_type
-    _set_metadata(image, _nibabel_io.image_metadata(img, "scaled", value_dtype))
+    _set_metadata(image, _nibabel_side().image_metadata(img, "scaled", value_dtype))
     return image
 
 

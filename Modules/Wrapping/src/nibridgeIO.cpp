@@ -259,9 +259,10 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       // As ImageFileWriter does: the image's metadata, with the affine it keeps (NiBabelImageIO writes it).
       imageIO->SetMetaDataDictionary(itkImage.GetMetaDataDictionary());
       imageIO->SetIORegion(region);
-      // Single-file formats go to a temporary file beside the target, renamed over it once whole.
+      // Single-file formats go to a temporary file beside the target, renamed over it once whole: by NiBridge's own
+      // writers themselves, by imwrite for ITK's.
       std::optional<itk::nibridge::AtomicFileWriter> temporary;
-      if (!WritesSeveralFiles(path))
+      if (!WritesSeveralFiles(path) && !itk::nibridge::WritesAtomically(*imageIO))
       {
         temporary.emplace(path, itk::nibridge::AtomicFileWriter::TemporaryName::KeepsFileName);
       }
@@ -280,11 +281,20 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       }
       else
       {
-        // Never silently: a format that does not hold the geometry gets a GeometryWarning (an error, if asked).
-        geometryLoss = itk::nibridge::DescribeGeometryLoss(written, geometry);
         if (temporary)
         {
           temporary->Commit();
+        }
+        // Never silently: a format that does not hold the geometry gets a GeometryWarning (an error, if asked). The
+        // file is written whatever the check finds: a check that cannot read it back says so in the warning.
+        try
+        {
+          geometryLoss = itk::nibridge::DescribeGeometryLoss(path, geometry);
+        }
+        catch (const itk::ExceptionObject & exception)
+        {
+          geometryLoss =
+            "its geometry cannot be read back to check it: " + itk::nibridge::OneLineReason(exception.GetDescription());
         }
       }
     }
@@ -320,16 +330,17 @@ init_io(py::module_ & module)
 {
   // NiBridge's one ordered list of readers and writers, with every entry: ITK's ImageIOs and NiBabelImageIO (in the
   // Python running this module) beside the native ones.
-  itk::nibridge::ProvideITKImageIOs();
+  // ITK's are created when a file first reaches their entry: no ImageIO of ITK's is made at import.
+  itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::ITK, &itk::nibridge::ProvideITKImageIOs);
   itk::nibridge::ProvidePythonBridgeImageIOs();
   module.attr("GeometryWarning") = py::handle(GeometryWarning());
   module.def(
     "_component_types",
     []() {
       py::dict codes;
-      for (int code = 0; code <= static_cast<int>(itk::nibridge::ComponentType::Complex128); ++code)
+      for (const auto type : itk::nibridge::AllComponentTypes)
       {
-        codes[py::str(itk::nibridge::ComponentTypeName(static_cast<itk::nibridge::ComponentType>(code)))] = code;
+        codes[py::str(itk::nibridge::ComponentTypeName(type))] = static_cast<int>(type);
       }
       return codes;
     },
