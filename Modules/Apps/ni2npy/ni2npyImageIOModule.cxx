@@ -11,7 +11,7 @@
 
 #include "itkNiBridgeITKImageIOs.h"
 #ifdef NI2NPY_HAVE_NIBABEL
-#  include "itkNiBabelImageIO.h"
+#  include "itkNiBabelImageIOFactory.h"
 #endif
 
 /** The ImageIO classes of `provider` this module holds, for ni2npy to provide to its own ImageIOList. */
@@ -25,7 +25,7 @@ ni2npyModuleImageIOs(itk::nibridge::ImageIOProvider provider, std::vector<itk::n
 #ifdef NI2NPY_HAVE_NIBABEL
   if (provider == itk::nibridge::ImageIOProvider::PythonBridge)
   {
-    *imageIOs = { { "NiBabelImageIO", [] { return itk::ImageIOBase::Pointer(itk::NiBabelImageIO::New()); }, {} } };
+    *imageIOs = itk::nibridge::PythonBridgeImageIOs(); // its factory unused: ni2npy registers none
   }
 #endif
 }

@@ -12,6 +12,7 @@
 #include "itkCommonEnums.h"
 #include "itkImageIOBase.h"
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageIOFactory.h"
 #include "itkObjectFactoryBase.h"
 
 #include <functional>
@@ -60,6 +61,18 @@ struct ProvidedImageIO
   std::function<ImageIOBase::Pointer()>       create;
   std::function<ObjectFactoryBase::Pointer()> factory; // empty for ITK's own (the program registers those)
 };
+
+/** The list's entry for one of NiBridge's ImageIO classes: its name, how to create one, and its factory
+ * (NiBridgeImageIOFactory). */
+template<typename TImageIO>
+ProvidedImageIO
+ProvidedImageIOOf()
+{
+  return { TImageIO::New()->GetNameOfClass(),
+           [] { return ImageIOBase::Pointer(TImageIO::New()); },
+           [] { return ObjectFactoryBase::Pointer(NiBridgeImageIOFactory<TImageIO>::New()); } };
+}
+
 
 /** \class ImageIOList
  * \brief The one ordered list of readers and writers that `nibridge.imread`/`imwrite`, `ni2npy`, C++ programs and

@@ -25,15 +25,6 @@ namespace nibridge
 {
 namespace
 {
-template<typename TImageIO>
-ProvidedImageIO
-CoreImageIO()
-{
-  return { TImageIO::New()->GetNameOfClass(),
-           [] { return ImageIOBase::Pointer(TImageIO::New()); },
-           [] { return ObjectFactoryBase::Pointer(NiBridgeImageIOFactory<TImageIO>::New()); } };
-}
-
 /** What has been provided, and the lazy providers not called yet. */
 struct ProvidedState
 {
@@ -43,9 +34,9 @@ struct ProvidedState
 
   ProvidedState()
   {
-    provided[ImageIOProvider::Core] = { CoreImageIO<NiBridgeNiftiImageIO>(),
-                                        CoreImageIO<NiBridgeMGHImageIO>(),
-                                        CoreImageIO<NumPyImageIO>() };
+    provided[ImageIOProvider::Core] = { ProvidedImageIOOf<NiBridgeNiftiImageIO>(),
+                                        ProvidedImageIOOf<NiBridgeMGHImageIO>(),
+                                        ProvidedImageIOOf<NumPyImageIO>() };
   }
 };
 

@@ -90,7 +90,7 @@ protected:
 
 #ifdef NIBRIDGE_PLUGIN_NIBABEL_MODULE
 /** The function of the nibabel module that hands over NiBabelImageIO, set for the plugin. */
-using NiBabelImageIOsFunction = void (*)(bool, std::vector<nibridge::ProvidedImageIO> *);
+using NiBabelImageIOsFunction = void (*)(std::vector<nibridge::ProvidedImageIO> *);
 
 /** Loads the nibabel module (NIBRIDGE_PLUGIN_NIBABEL_MODULE, relative to this library's directory) and provides its
  * NiBabelImageIO to the list. Any failure is reported on stderr and costs only the formats nibabel reads. */
@@ -125,7 +125,7 @@ ProvideNiBabelFormats()
     return;
   }
   std::vector<nibridge::ProvidedImageIO> provided;
-  imageIOs(!nibridge::ImageIOList::PluginTakesNIfTI(), &provided);
+  imageIOs(&provided);
   nibridge::ImageIOList::Provide(nibridge::ImageIOProvider::PythonBridge, std::move(provided));
 }
 #endif

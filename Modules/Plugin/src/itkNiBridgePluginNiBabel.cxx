@@ -13,12 +13,11 @@
 #include "itkNiBridgeImageIOList.h"
 
 /** Hands NiBabelImageIO to the plugin, for its ImageIOList: its IOs leave NIfTI-1 and Analyze files to ITK's
- * NiftiImageIO when `leavesNIfTIToITK` (the plugin's default). Never throws. */
+ * NiftiImageIO unless the plugin takes NIfTI (ImageIOList::PluginTakesNIfTI, NIBRIDGE_PLUGIN_NIFTI=nibabel). Never
+ * throws. */
 extern "C" ITK_ABI_EXPORT void
-nibridgePluginNiBabelImageIOs(bool leavesNIfTIToITK, std::vector<itk::nibridge::ProvidedImageIO> * imageIOs)
+nibridgePluginNiBabelImageIOs(std::vector<itk::nibridge::ProvidedImageIO> * imageIOs)
 {
-  itk::NiBabelImageIO::SetDefaultLeavesNIfTIToITK(leavesNIfTIToITK);
-  *imageIOs = { { "NiBabelImageIO",
-                  [] { return itk::ImageIOBase::Pointer(itk::NiBabelImageIO::New()); },
-                  [] { return itk::ObjectFactoryBase::Pointer(itk::NiBabelImageIOFactory::New()); } } };
+  itk::NiBabelImageIO::SetDefaultLeavesNIfTIToITK(!itk::nibridge::ImageIOList::PluginTakesNIfTI());
+  *imageIOs = itk::nibridge::PythonBridgeImageIOs();
 }

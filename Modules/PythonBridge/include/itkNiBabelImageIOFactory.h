@@ -11,6 +11,9 @@
 
 #include "itkNiBabelImageIO.h"
 #include "itkNiBridgeImageIOFactory.h"
+#include "itkNiBridgeImageIOList.h"
+
+#include <vector>
 
 namespace itk
 {
@@ -29,6 +32,10 @@ NiBabelImageIOFactoryRegister__Private();
 
 namespace nibridge
 {
+/** The ImageIOs of itk::nibridge::ImageIOList's PythonBridge entry: NiBabelImageIO. */
+NiBridgePython_EXPORT std::vector<ProvidedImageIO>
+                      PythonBridgeImageIOs();
+
 /** Makes NiBabelImageIO available to itk::nibridge::ImageIOList (its PythonBridge entry). */
 NiBridgePython_EXPORT void
 ProvidePythonBridgeImageIOs();

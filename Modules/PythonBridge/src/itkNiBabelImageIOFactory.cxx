@@ -18,13 +18,16 @@ NiBabelImageIOFactoryRegister__Private()
 
 namespace nibridge
 {
+std::vector<ProvidedImageIO>
+PythonBridgeImageIOs()
+{
+  return { ProvidedImageIOOf<NiBabelImageIO>() };
+}
+
 void
 ProvidePythonBridgeImageIOs()
 {
-  ImageIOList::Provide(ImageIOProvider::PythonBridge,
-                       { { "NiBabelImageIO",
-                           [] { return ImageIOBase::Pointer(NiBabelImageIO::New()); },
-                           [] { return ObjectFactoryBase::Pointer(NiBabelImageIOFactory::New()); } } });
+  ImageIOList::Provide(ImageIOProvider::PythonBridge, PythonBridgeImageIOs());
 }
 } // namespace nibridge
 } // namespace itk
