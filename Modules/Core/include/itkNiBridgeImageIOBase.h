@@ -209,6 +209,16 @@ private:
 
 namespace nibridge
 {
+/** Whether `fileName` names a regular file (not a directory, FIFO or device). Never throws. */
+NiBridgeCore_EXPORT bool
+IsRegularFile(const std::string & fileName);
+
+/** Up to `count` bytes from the start of a regular file, decompressed if `gzipped` (decoded no further than needed,
+ * so that a damaged trailer cannot hide what the file starts with); fewer if the file is shorter; empty if it is no
+ * regular file, does not open, or is not gzip although `gzipped`. For CanReadFile: never throws. */
+NiBridgeCore_EXPORT std::string
+                    ReadFileStart(const std::string & fileName, std::size_t count, bool gzipped);
+
 /** The geometry an ImageIO holds after ReadImageInformation (or was given for writing): spacing, origin and
  * direction of all its axes, with the RAS affine its dictionary keeps as `sourceAffine`. */
 NiBridgeCore_EXPORT ImageGeometry

@@ -13,9 +13,28 @@
 #include "itkNiBridgeImageIOFactory.h"
 
 #include <memory>
+#include <optional>
 
 namespace itk
 {
+namespace nibridge
+{
+/** The header formats of NiBridgeNiftiImageIO. */
+enum class NiftiFormat
+{
+  Nifti1,
+  Nifti2,
+  Analyze // read by nibabel as Spm2AnalyzeImage
+};
+
+/** The format of a NIfTI or Analyze file as nibabel's classes sniff it: by its name (.nii, .hdr/.img pairs, .gz; the
+ * pair's other name as nibabel's types_filenames makes it), then its header's first bytes (NIfTI-1 magic, a NIfTI-2
+ * sizeof_hdr, for pairs an Analyze sizeof_hdr). nullopt for other names, files that are not there and headers nibabel
+ * does not load. Cheap; never throws. */
+NiBridgeCore_EXPORT std::optional<NiftiFormat>
+                    SniffNiftiFile(const std::string & fileName);
+} // namespace nibridge
+
 /** \class NiBridgeNiftiImageIO
  * \brief Reads NIfTI-1, NIfTI-2 and Analyze (SPM2) files natively, exactly as nibabel reads them.
  *

@@ -9,6 +9,8 @@
 
 // PRIVATE to NiBridgeCore: the native readers' access to their data files.
 
+#include "itkNiBridgeImageIOBase.h" // IsRegularFile, ReadFileStart
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -75,15 +77,6 @@ OpenDataStream(const std::string & imageName, const std::string & dataFileName, 
 /** The gzip decoder OpenDataStream uses: "gzip (ISA-L)" or "gzip (zlib)". */
 const char *
 GzipDecoderName();
-
-/** Whether `fileName` names a regular file (not a directory, FIFO or device). Never throws. */
-bool
-IsRegularFile(const std::string & fileName);
-
-/** Up to `count` bytes from the start of `fileName`, decompressed if `gzipped`; fewer if the file is shorter or
- * cannot be read (empty if it does not open). For CanReadFile: never throws. */
-std::string
-ReadFileStart(const std::string & fileName, std::size_t count, bool gzipped);
 
 } // namespace nibridge
 } // namespace itk

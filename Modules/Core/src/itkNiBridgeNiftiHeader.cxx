@@ -1043,6 +1043,17 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
   return result;
 }
 
+std::optional<NiftiFormat>
+SniffNiftiFile(const std::string & fileName)
+{
+  NiftiFiles files;
+  if (!NiftiFilesOf(fileName, files) || !IsRegularFile(fileName))
+  {
+    return std::nullopt;
+  }
+  return SniffFormat(ReadFileStart(files.header, Nifti2HeaderBytes, files.gzipped), files.pair);
+}
+
 bool
 IsNativelyReadNifti(const std::string & fileName)
 {

@@ -11,6 +11,7 @@
 
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeNiftiImageIO.h"
 #include "itkNiBridgeVoxelBlock.h"
 
 #include <cstdint>
@@ -22,14 +23,6 @@ namespace itk
 {
 namespace nibridge
 {
-/** The header formats of NiBridgeNiftiImageIO. */
-enum class NiftiFormat
-{
-  Nifti1,
-  Nifti2,
-  Analyze // read by nibabel as Spm2AnalyzeImage
-};
-
 /** \class NiftiFiles
  * \brief The files of a NIfTI / Analyze image as nibabel names them: the header file and the data file (the same
  * for single files), each gzip-compressed when its name ends in ".gz". Never the sibling with another compression:

@@ -9,6 +9,7 @@
 #include "itkNiBabelImageIO.h"
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeNiftiImageIO.h"
 #include "itkNpyFormat.h"
 #include "itkNiBridgePythonInterpreter.h"
 
@@ -16,7 +17,6 @@
 #include "itkMetaDataObject.h"
 
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -25,8 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -68,58 +66,21 @@ EndsWith(const std::string & text, const std::string & suffix)
 // ----------------------------------------------------------------------------------------------------------------
 // CanReadFile: names and first bytes only.
 
-/** Up to `count` bytes from the start of the file (decompressed if `gzipped`); fewer if the file is shorter. */
-std::string
-FirstBytes(const std::string & fileName, std::size_t count, bool gzipped)
-{
-  std::string bytes(count, '\0');
-  if (gzipped)
-  {
-    gzFile file = gzopen(fileName.c_str(), "rb");
-    if (file == nullptr)
-    {
-      return {};
-    }
-    const int read = gzread(file, bytes.data(), static_cast<unsigned int>(count));
-    gzclose(file);
-    bytes.resize(read > 0 ? static_cast<std::size_t>(read) : 0);
-    return bytes;
-  }
-  std::ifstream file(fileName, std::ios::in | std::ios::binary);
-  file.read(bytes.data(), static_cast<std::streamsize>(count));
-  bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
-  return bytes;
-}
-
-bool
-HasGzipMagic(const std::string & fileName)
-{
-  const std::string magic = FirstBytes(fileName, 2, false);
-  return magic == "\x1f\x8b";
-}
-
-bool
-IsRegularFile(const std::string & fileName)
-{
-  std::error_code ignored;
-  return std::filesystem::is_regular_file(fileName, ignored);
-}
+// Core's sniffing: nibridge::IsRegularFile and nibridge::ReadFileStart (decoded no further than needed, empty for a
+// file named .gz that is not gzip).
+using nibridge::IsRegularFile;
 
 /** MGH's first field is its version, a big-endian int32 equal to 1. */
 bool
 IsMGH(const std::string & fileName, bool gzipped)
 {
-  if (gzipped && !HasGzipMagic(fileName))
-  {
-    return false;
-  }
-  return FirstBytes(fileName, 4, gzipped) == std::string("\0\0\0\1", 4);
+  return nibridge::ReadFileStart(fileName, 4, gzipped) == std::string("\0\0\0\1", 4);
 }
 
 bool
 IsMINC(const std::string & fileName)
 {
-  const std::string bytes = FirstBytes(fileName, 8, false);
+  const std::string bytes = nibridge::ReadFileStart(fileName, 8, false);
   return bytes.compare(0, 4, "CDF\x01") == 0 || bytes.compare(0, 4, "CDF\x02") == 0 || bytes == "\x89HDF\r\n\x1a\n";
 }
 
@@ -127,7 +88,7 @@ IsMINC(const std::string & fileName)
 bool
 IsPAR(const std::string & fileName)
 {
-  const std::string bytes = FirstBytes(fileName, 64, false);
+  const std::string bytes = nibridge::ReadFileStart(fileName, 64, false);
   const auto        first = bytes.find_first_not_of(" \t\r\n");
   return first != std::string::npos && bytes[first] == '#';
 }
@@ -136,7 +97,7 @@ IsPAR(const std::string & fileName)
 bool
 IsAFNIHead(const std::string & fileName)
 {
-  return FirstBytes(fileName, 256, false).find("type = ") != std::string::npos;
+  return nibridge::ReadFileStart(fileName, 256, false).find("type = ") != std::string::npos;
 }
 
 /** The file named `stem` + one of the spellings of `extension` that exists, or "". */
@@ -155,32 +116,6 @@ Sibling(const std::string & stem, const std::string & extension)
   return IsRegularFile(stem + upper) ? stem + upper : std::string();
 }
 
-/** Whether the first bytes of a NIfTI / Analyze header file are ones nibabel loads: NIfTI-1 magic, a NIfTI-2
- * sizeof_hdr, or (pairs only) an Analyze sizeof_hdr. */
-bool
-IsNIfTIHeader(const std::string & bytes, bool pair, bool & isNIfTI1OrAnalyze)
-{
-  isNIfTI1OrAnalyze = false;
-  if (bytes.size() >= 348 &&
-      (bytes.compare(344, 4, std::string("ni1\0", 4)) == 0 || bytes.compare(344, 4, std::string("n+1\0", 4)) == 0))
-  {
-    isNIfTI1OrAnalyze = true;
-    return true;
-  }
-  if (bytes.size() < 4)
-  {
-    return false;
-  }
-  const std::string size = bytes.substr(0, 4);
-  if (bytes.size() >= 540 && (size == std::string("\x1c\x02\0\0", 4) || size == std::string("\0\0\x02\x1c", 4)))
-  {
-    return true;
-  }
-  isNIfTI1OrAnalyze =
-    pair && bytes.size() >= 348 && (size == std::string("\x5c\x01\0\0", 4) || size == std::string("\0\0\x01\x5c", 4));
-  return isNIfTI1OrAnalyze;
-}
-
 /** A NIfTI / Analyze file nibabel loads: .nii, .hdr or .img (the header of a pair is the .hdr), uncompressed or
  * .gz-compressed (.bz2 and .zst are nibabel's too, but are not looked into: claimed by name). */
 bool
@@ -194,27 +129,8 @@ ClaimsNIfTI(const std::string & fileName, const std::string & lower, bool leaves
       return !leavesNIfTI1ToITK && (EndsWith(inner, ".nii") || EndsWith(inner, ".hdr") || EndsWith(inner, ".img"));
     }
   }
-  const bool        gzipped = EndsWith(lower, ".gz");
-  const std::string inner = gzipped ? lower.substr(0, lower.size() - 3) : lower;
-  const bool        single = EndsWith(inner, ".nii");
-  if (!single && !EndsWith(inner, ".hdr") && !EndsWith(inner, ".img"))
-  {
-    return false;
-  }
-  std::string header = fileName;
-  if (EndsWith(inner, ".img"))
-  {
-    const std::size_t at = inner.size() - 4;
-    header =
-      fileName.substr(0, at) + (fileName.compare(at, 4, ".IMG") == 0 ? ".HDR" : ".hdr") + fileName.substr(inner.size());
-  }
-  if (gzipped && !HasGzipMagic(header))
-  {
-    return false;
-  }
-  bool       isNIfTI1OrAnalyze = false;
-  const bool recognised = IsNIfTIHeader(FirstBytes(header, 540, gzipped), !single, isNIfTI1OrAnalyze);
-  return recognised && !(leavesNIfTI1ToITK && isNIfTI1OrAnalyze);
+  const auto format = nibridge::SniffNiftiFile(fileName);
+  return format && !(leavesNIfTI1ToITK && *format != nibridge::NiftiFormat::Nifti2);
 }
 
 bool
@@ -258,7 +174,7 @@ ClaimsFile(const std::string & fileName, bool leavesNIfTI1ToITK)
   }
   if (EndsWith(lower, ".v"))
   {
-    return FirstBytes(fileName, 6, false) == "MATRIX";
+    return nibridge::ReadFileStart(fileName, 6, false) == "MATRIX";
   }
   return ClaimsNIfTI(fileName, lower, leavesNIfTI1ToITK);
 }
