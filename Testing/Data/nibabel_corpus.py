@@ -323,7 +323,34 @@ def _nifti1_dtype_cases() -> list[Case]:
     name = "nifti1-float32-large-big-endian.nii.gz"
     spec = NiftiFile(nib.Nifti1Image, name, (48, 40, 36), "float32", affine=OBLIQUE, endianness=">", seed=8)
     cases.append(_nifti_case(name, "a big-endian gzip stream of many deflate blocks", spec))
+    for name, shape, exercises, rewrite in (
+        ("nifti1-int16-two-members.nii.gz", (20, 18, 16), "a gzip stream of two members (cat a.gz b.gz)", _two_members),
+        ("nifti1-int16-two-small-members.nii.gz", (4, 4, 4), "a small file of two gzip members", _two_members),
+        ("nifti1-int16-zero-padded.nii.gz", (20, 18, 16), "a gzip stream padded with zero bytes", _padded),
+        ("nifti1-int16-small-zero-padded.nii.gz", (4, 4, 4), "a small file padded with zero bytes", _padded),
+    ):
+        spec = NiftiFile(nib.Nifti1Image, name, shape, "int16", affine=OBLIQUE, seed=len(cases))
+        cases.append(Case(name, exercises, "nifti1", 3, functools.partial(_rewritten_gzip, spec, rewrite)))
     return cases
+
+
+def _two_members(raw: bytes) -> bytes:
+    """The decompressed bytes as two gzip members, split inside the voxels."""
+    middle = len(raw) // 2
+    return gzip.compress(raw[:middle], mtime=0) + gzip.compress(raw[middle:], mtime=0)
+
+
+def _padded(raw: bytes) -> bytes:
+    """One gzip member and 1000 zero bytes after it, which Python's gzip module (and so nibabel) skips."""
+    return gzip.compress(raw, mtime=0) + bytes(1000)
+
+
+def _rewritten_gzip(spec: NiftiFile, rewrite: Callable[[bytes], bytes], directory: Path) -> Path:
+    """`spec`'s .nii.gz, its gzip stream rewritten; nibabel must still read it (it is a good file)."""
+    path = spec.write(directory)
+    path.write_bytes(rewrite(gzip.decompress(path.read_bytes())))
+    nib.load(path).get_fdata()
+    return path
 
 
 def _with_broken_twin(spec: NiftiFile, twin: str, directory: Path) -> Path:

@@ -243,11 +243,7 @@ private:
     {
       if (m_State.block_state == ISAL_BLOCK_FINISH)
       {
-        if (!acrossMembers)
-        {
-          break;
-        }
-        if (m_State.avail_in == 0 && !Refill())
+        if (!acrossMembers || !SkipZeroPadding())
         {
           break; // the end of the last member: no more data
         }
@@ -281,6 +277,29 @@ private:
     m_State.avail_in = static_cast<std::uint32_t>(got);
     m_EndOfInput = got == 0;
     return got > 0;
+  }
+
+  /** After a member: skips the zero bytes gzip files may be padded with, as Python's gzip module (and so nibabel)
+   * does. True if more input follows them (another member, or whatever the next member's header check makes of it). */
+  bool
+  SkipZeroPadding()
+  {
+    while (true)
+    {
+      if (m_State.avail_in == 0 && !Refill())
+      {
+        return false;
+      }
+      while (m_State.avail_in > 0 && *m_State.next_in == 0)
+      {
+        ++m_State.next_in;
+        --m_State.avail_in;
+      }
+      if (m_State.avail_in > 0)
+      {
+        return true;
+      }
+    }
   }
 
   void
