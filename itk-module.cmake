@@ -21,6 +21,7 @@ itk_module(NiBridge
     ImageIO::NiBridgeMGH
     ImageIO::NumPy
     ImageIO::NiBabel
+    ImageIO::NiBridgeIsolated
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

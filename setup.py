@@ -14,7 +14,7 @@ from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 SOURCE_DIR = Path(__file__).resolve().parent
-TOOLS = ("ni2npy",)
+TOOLS = ("ni2npy", "nibridge-itk-reader")  # the second: the helper process of ITK's readers (NiBridgeIsolatedImageIO)
 # Loaded by the tools at run time, found at the same place relative to them as in the build tree.
 MODULES = ("ni2npyImageIOs",)
 EXTENSION = "_core"

@@ -11,8 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace
 {
@@ -160,4 +165,81 @@ TEST(AtomicFileWriter, AMissingDirectoryIsReportedWithTheTargetName)
     const std::string message = error.GetDescription();
     EXPECT_NE(message.find("\"" + target + "\": cannot create the temporary file"), std::string::npos) << message;
   }
+}
+
+namespace
+{
+/** Runs `action` in a child process and returns how it ended (waitpid's status). */
+template<typename TAction>
+int
+InChildProcess(TAction && action)
+{
+  const pid_t child = fork();
+  if (child == 0)
+  {
+    action();
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return status;
+}
+} // namespace
+
+TEST(AtomicFileWriter, AWriterKilledBeforeItsCommitLeavesNothingBehind)
+{
+  const std::string target = OutputPath("killed.npy");
+  Store(target, "precious");
+  const int status = InChildProcess([&] {
+    AtomicFileWriter writer(target);
+    writer.Write("half a file", 11);
+    kill(getpid(), SIGKILL); // no destructor, no clean-up: as `kill -9`
+  });
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(ReadBytes(target), "precious");
+  EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "killed.npy" }) << "an unnamed (O_TMPFILE) file";
+}
+
+TEST(AtomicFileWriter, ALaterWriterRemovesTheNamedTemporaryAKilledOneLeftButNotALiveOnes)
+{
+  const std::string target = OutputPath("leftover.mha");
+  const std::string leftover = OutputPath(".nibridge-AbC123-leftover.mha");
+  Store(leftover, "what a killed writer left");
+  AtomicFileWriter live(target, AtomicFileWriter::TemporaryName::KeepsFileName);
+  EXPECT_FALSE(std::filesystem::exists(leftover)) << "nobody held it";
+  AtomicFileWriter second(target, AtomicFileWriter::TemporaryName::KeepsFileName);
+  EXPECT_TRUE(std::filesystem::exists(live.GetTemporaryFileName())) << "the first writer still holds its file";
+  const std::string other = OutputPath(".nibridge-AbC123-other.mha");
+  Store(other, "another target's");
+  AtomicFileWriter third(target, AtomicFileWriter::TemporaryName::KeepsFileName);
+  EXPECT_TRUE(std::filesystem::exists(other)) << "only this target's temporaries are looked at";
+}
+
+TEST(AtomicFileWriter, AFullDiskIsAnErrorAndTheOldFileSurvives)
+{
+  const std::string target = OutputPath("full-disk.npy");
+  Store(target, "precious");
+  // A file size limit stands in for a full disk: writes past it fail (EFBIG) as they would with ENOSPC.
+  const int status = InChildProcess([&] {
+    signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{ 4096, 4096 };
+    setrlimit(RLIMIT_FSIZE, &limit);
+    const std::string block(64 * 1024, 'x');
+    try
+    {
+      AtomicFileWriter writer(target);
+      writer.Write(block.data(), block.size());
+      writer.Commit();
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      const std::string message = error.GetDescription();
+      _exit(message.find("\"" + target + "\": cannot write") != std::string::npos ? 3 : 4);
+    }
+    _exit(5);
+  });
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << "4: an error not naming the target; 5: no error";
+  EXPECT_EQ(ReadBytes(target), "precious");
+  EXPECT_EQ(FilesNamedLike(target), std::vector<std::string>{ "full-disk.npy" });
 }

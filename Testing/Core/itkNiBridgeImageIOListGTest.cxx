@@ -16,11 +16,14 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 namespace
 {
@@ -38,11 +41,12 @@ EntryNames()
 constexpr nibridge_test::OutputPathWithPrefix OutputPath{ "imageio-list-" };
 } // namespace
 
-TEST(ImageIOList, PutsTheNativeReadersFirstThenNiBabelThenITKsOwn)
+TEST(ImageIOList, PutsTheNativeReadersFirstThenNiBabelThenITKsOwnInAHelperProcess)
 {
   EXPECT_EQ(
     EntryNames(),
-    (std::vector<std::string>{ "NiBridgeNiftiImageIO", "NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO", "" }));
+    (std::vector<std::string>{
+      "NiBridgeNiftiImageIO", "NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO", "NiBridgeIsolatedImageIO", "" }));
   EXPECT_EQ(itk::nibridge::ImageIOList::GetEntries().back().provider, itk::nibridge::ImageIOProvider::ITK);
 }
 
@@ -75,20 +79,51 @@ TEST(ImageIOList, CreatesTheFirstImageIOThatTakesTheFile)
   EXPECT_STREQ(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("new.nii.gz"), itk::IOFileModeEnum::WriteMode)
                  ->GetNameOfClass(),
                "NiBridgeNiftiImageIO");
-  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("missing.mgz"), itk::IOFileModeEnum::ReadMode));
+}
+
+TEST(ImageIOList, RefusesAnInputThatIsNoReadableRegularFileBeforeAnyReaderOpensIt)
+{
+  const auto reasonFor = [](const std::string & fileName) -> std::string {
+    try
+    {
+      itk::nibridge::ImageIOList::CreateImageIO(fileName, itk::IOFileModeEnum::ReadMode);
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      return error.GetDescription();
+    }
+    return "no error";
+  };
+  const std::string missing = OutputPath("missing.mgz");
+  EXPECT_NE(reasonFor(missing).find('"' + missing + "\": no such file"), std::string::npos) << reasonFor(missing);
+  const std::string directory = OutputPath("directory.nii");
+  std::filesystem::create_directories(directory);
+  EXPECT_NE(reasonFor(directory).find("a directory, not a file"), std::string::npos) << reasonFor(directory);
+  const std::string fifo = OutputPath("fifo.nrrd");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(reasonFor(fifo).find("a FIFO (named pipe), not a regular file"), std::string::npos) << reasonFor(fifo);
+  const std::string device = OutputPath("zero.nii");
+  std::filesystem::remove(device);
+  std::filesystem::create_symlink("/dev/zero", device);
+  EXPECT_NE(reasonFor(device).find("a character device, not a regular file"), std::string::npos) << reasonFor(device);
+  // Writing is another matter: a new file's name is no file yet.
+  EXPECT_TRUE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("new.npy"), itk::IOFileModeEnum::WriteMode));
 }
 
 TEST(ImageIOList, CallsALazyProviderOnlyWhenNoEarlierEntryTakesTheFile)
 {
   int calls = 0;
-  itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::ITK, [&calls] { ++calls; });
+  itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::PythonBridge, [&calls] { ++calls; });
   const std::string npy = OutputPath("lazy.npy");
   std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
   EXPECT_TRUE(itk::nibridge::ImageIOList::CreateImageIO(npy, itk::IOFileModeEnum::ReadMode));
   EXPECT_EQ(calls, 0) << "a native reader took the file";
-  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("unknown.xyz"), itk::IOFileModeEnum::ReadMode));
+  const std::string unknown = OutputPath("unknown.xyz");
+  std::ofstream(unknown) << "no image format\n";
+  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(unknown, itk::IOFileModeEnum::ReadMode));
   EXPECT_EQ(calls, 1);
-  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(OutputPath("unknown.xyz"), itk::IOFileModeEnum::ReadMode));
+  EXPECT_FALSE(itk::nibridge::ImageIOList::CreateImageIO(unknown, itk::IOFileModeEnum::ReadMode));
   EXPECT_EQ(calls, 1) << "called once";
 }
 

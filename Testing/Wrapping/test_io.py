@@ -1,5 +1,7 @@
 """imread and imwrite (src/nibridgeIO.cpp): ITK's ImageIO factory, NumPyImageIO and NiBabelImageIO."""
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -154,6 +156,39 @@ def test_a_failed_imwrite_leaves_the_existing_file_untouched_and_no_temporary(tm
         nibridge.imwrite(complex_image, path)
     assert path.read_bytes() == b"precious"
     assert temporaries(tmp_path) == []
+
+
+FULL_DISK_WRITER = """
+import resource, signal, sys
+import numpy as np
+import nibridge
+path = sys.argv[1]
+image = nibridge.image_from_array(np.random.default_rng(0).random((64, 64, 64)).astype(np.float32))
+# A file size limit stands in for a full disk: a write past it fails (EFBIG), as one would with ENOSPC.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+try:
+    nibridge.imwrite(image, path)
+except OSError as error:
+    print(error)
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+@pytest.mark.parametrize("name", ["full.nii", "full.nii.gz", "full.mha", "full.nrrd", "full.npy", "full.mgz"])
+def test_imwrite_on_a_full_disk_raises_and_the_old_file_survives(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"precious")
+    result = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_WRITER, str(path)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 3, f"no OSError (exit {result.returncode}): {result.stdout} {result.stderr}"
+    assert str(path) in result.stdout, result.stdout
+    assert "\n" not in result.stdout.strip(), result.stdout
+    assert path.read_bytes() == b"precious"
+    assert temporaries(tmp_path) == []
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == [name]
 
 
 def test_header_and_data_pairs_are_written_in_place(tmp_path):

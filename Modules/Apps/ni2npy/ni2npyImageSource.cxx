@@ -119,11 +119,7 @@ ImageSource::ImageSource(const std::string & name, bool float64)
     itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::PythonBridge, ProvideFromModule);
     itk::nibridge::ImageIOList::SetLazyProvider(itk::nibridge::ImageIOProvider::ITK, ProvideFromModule);
   });
-  if (access(fileName.c_str(), R_OK) != 0)
-  {
-    ThrowError(fileName, std::string("cannot open: ") + std::strerror(errno));
-  }
-  m_ImageIO = itk::nibridge::ImageIOList::CreateImageIO(fileName, itk::IOFileModeEnum::ReadMode);
+  m_ImageIO = itk::nibridge::ImageIOList::CreateImageIO(fileName, itk::IOFileModeEnum::ReadMode); // guards it first
   if (!m_ImageIO)
   {
     ThrowError(fileName, "no reader recognises this file (not an image format ITK or NiBridge reads)");
@@ -139,6 +135,15 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   {
     nibabelRule->SetValuesName(float64 ? (native ? "raw" : "float64") : "scaled");
     nibabelRule->ReadFifthAxisAsComponentsOff(); // the .npy has nibabel's axes, a 5-D file's five
+  }
+  // Readers that stream slabs never hold the image whole here: the guard's memory limit is for whole-image reads.
+  if (native)
+  {
+    nibabelRule->CheckMemoryLimitOff();
+  }
+  if (auto * numPy = dynamic_cast<itk::NumPyImageIO *>(m_ImageIO.GetPointer()))
+  {
+    numPy->CheckMemoryLimitOff();
   }
   m_ImageIO->ReadImageInformation();
   // Unscaled stored values convert as any others, 64-bit integers checked for exactness.

@@ -19,10 +19,15 @@ namespace nibridge
 /** \class AtomicFileWriter
  * \brief Writes a file so that it appears whole or not at all.
  *
- * The bytes go to a temporary file beside the target ("<target>.tmp-XXXXXX", created with the
- * permissions a plain new file would get); Commit renames it over the target. If the writer is
- * destroyed before Commit (an exception, a failed conversion), the temporary file is removed and
- * the target is untouched. Errors are `itk::ExceptionObject`s naming the target and the reason.
+ * The bytes go to an unnamed file in the target's directory (O_TMPFILE, with the permissions a plain
+ * new file would get), which Commit links in as the target (replacing an existing one by a rename):
+ * if the process dies before that, even by SIGKILL, nothing is left behind. Where the file system has
+ * no O_TMPFILE, and for writers that write by name (KeepsFileName), the temporary file is named and
+ * locked while the writer lives; a later writer of the same target removes the ones nobody holds (the
+ * leftovers of a killed process). If the writer is destroyed before Commit (an exception, a failed
+ * conversion), the temporary file is gone and the target is untouched. Every write is checked (a full
+ * disk is an error before anything is committed). Errors are `itk::ExceptionObject`s naming the
+ * target and the reason.
  * \ingroup NiBridgeCore
  */
 class NiBridgeCore_EXPORT AtomicFileWriter
@@ -64,6 +69,7 @@ public:
     return m_TargetFileName;
   }
 
+  /** The temporary file's name; empty while the file being written has none (O_TMPFILE). */
   const std::string &
   GetTemporaryFileName() const
   {
@@ -71,6 +77,10 @@ public:
   }
 
 private:
+  /** Commit of an unnamed (O_TMPFILE) file. */
+  void
+  LinkUnnamedFile(bool replaceExisting);
+
   std::string   m_TargetFileName;
   std::string   m_TemporaryFileName;
   int           m_Descriptor = -1;

@@ -13,6 +13,7 @@
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMacro.h"
+#include "itkNiBridgeReadGuard.h"
 
 #include <memory>
 #include <optional>
@@ -122,6 +123,13 @@ public:
   virtual bool
   GetStoredValueScaling(double & slope, double & intercept) const;
 
+  /** Whether ReadImageInformation refuses an image larger than the read guard's memory limit
+   * (nibridge::GetReadMemoryLimit). Off for a caller that reads the image region by region and never holds it whole
+   * (ni2npy); the other checks of the guard stay. Default: on. */
+  itkSetMacro(CheckMemoryLimit, bool);
+  itkGetConstMacro(CheckMemoryLimit, bool);
+  itkBooleanMacro(CheckMemoryLimit);
+
   /** Read a 5-D NIfTI file of real numbers as a vector image of its fifth axis (see the class comment). Default:
    * on. */
   itkSetMacro(ReadFifthAxisAsComponents, bool);
@@ -170,6 +178,12 @@ protected:
                      const std::vector<double> &                   zooms,
                      bool                                          lastAxisIsComponents = false);
 
+  /** The read guard's checks of the image information set by ReadImageInformation (nibridge::CheckImageInformation),
+   * with the memory limit where CheckMemoryLimit is on; `stored`: where the voxels are, for a reader that knows. The
+   * native readers' SetVoxelBlock calls it; NiBabelImageIO calls it itself. */
+  void
+  CheckImageInformation(const std::optional<nibridge::StoredVoxels> & stored = std::nullopt) const;
+
   /** Puts a string into the dictionary. */
   void
   SetMetaDataText(const std::string & key, const std::string & value);
@@ -205,6 +219,7 @@ private:
   bool                                        m_ReadRawValues{ false };
   bool                                        m_ReadAsFloat64{ false };
   bool                                        m_ReadFifthAxisAsComponents{ true };
+  bool                                        m_CheckMemoryLimit{ true };
 };
 
 namespace nibridge

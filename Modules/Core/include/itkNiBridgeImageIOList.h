@@ -83,8 +83,15 @@ ProvidedImageIOOf()
  *    NiBridgeMGHImageIO (MGH/MGZ); then NumPyImageIO (.npy).
  * 2. NiBabelImageIO: every other format nibabel reads (MINC, PAR/REC, AFNI, ECAT, CIFTI-2, and the NIfTI / MGH files
  *    the native readers leave to nibabel), and the MGH and NIfTI-2 writers.
- * 3. ITK's own ImageIOs, in the order ITK registers them: the formats nibabel does not read (NRRD, MetaImage, VTK,
- *    PNG, TIFF, DICOM, ...), and the NIfTI-1 writer.
+ * 3. NiBridgeIsolatedImageIO: reads the formats nibabel does not read (NRRD, MetaImage, VTK, PNG, TIFF, DICOM, ...)
+ *    with ITK's own ImageIOs, in a helper process behind the read guard (itkNiBridgeReadGuard.h), so that a damaged
+ *    file that crashes or hangs one of ITK's libraries ends in an error, not in the caller's crash.
+ * 4. ITK's own ImageIOs, in the order ITK registers them: the writers of those formats, and the NIfTI-1 writer; and
+ *    the readers, in the calling process, only where NIBRIDGE_ITK_READERS=in-process (then the isolating entry is
+ *    skipped).
+ *
+ * Before any reader is asked about a file, the list checks that it is an existing regular file the process may read
+ * (nibridge::CheckInputFile): a FIFO, a device or a directory is refused with a clear error.
  *
  * The Core entries are always available. The others are provided at run time by whoever links them: the PythonBridge
  * library (ProvidePythonBridgeImageIOs()) and a generated list of ITK's ImageIOs (ProvideITKImageIOs(), in the
@@ -116,13 +123,15 @@ public:
   CreateAll();
 
   /** The first ImageIO in priority order that reads (CanReadFile) or writes (CanWriteFile) `fileName`; null if none.
-   * Entries of lazy providers are tried only when no earlier entry took the file. */
+   * Entries of lazy providers are tried only when no earlier entry took the file. For reading, throws an
+   * itk::ExceptionObject naming the file if it is no readable regular file (nibridge::CheckInputFile). */
   static ImageIOBase::Pointer
   CreateImageIO(const std::string & fileName, IOFileModeEnum mode);
 
   /** Registers NiBridge's available factories with ITK's object factories, in priority order and in front of ITK's
-   * own (which the program registers itself, as itk::ImageFileReader does). Factories registered already (by class
-   * name) are not registered again.
+   * own (which the program registers itself, as itk::ImageFileReader does): a program's ImageFileReader then reads
+   * ITK's formats through NiBridgeIsolatedImageIO too (unless NIBRIDGE_ITK_READERS=in-process). Factories registered
+   * already (by class name) are not registered again.
    * The plugin's registration honours NIBRIDGE_PLUGIN_NIFTI: "nibabel" puts NiBridgeNiftiImageIO in front of ITK's
    * NiftiImageIO too; anything else, or nothing, leaves NIfTI-1 and Analyze files to ITK's reader. */
   static void
@@ -151,6 +160,16 @@ TakeMetaDataAfterRead(ImageIOBase & imageIO);
  * must never lose geometry silently: a format that cannot hold it is reported, to refuse the write or to warn. */
 NiBridgeCore_EXPORT std::string
                     DescribeGeometryLoss(const std::string & writtenFileName, const ImageGeometry & intended);
+
+/** Checks that a writer that reports no errors of its own (ITK's: MetaIO, NrrdIO and others only print a line when the
+ * disk is full) wrote the whole image: `writtenFileName` is read back through the list and must hold `imageIO`'s
+ * dimensions and exactly the `buffer` it was given. Throws an itk::ExceptionObject naming `targetFileName` otherwise,
+ * so that the caller discards the temporary file and the old target survives. */
+NiBridgeCore_EXPORT void
+CheckWrittenImage(const std::string & writtenFileName,
+                  const std::string & targetFileName,
+                  const ImageIOBase & imageIO,
+                  const void *        buffer);
 
 /** Registers NiBridge's ImageIO factories for a C++ program: ImageIOList::RegisterFactories(). Include
  * itkNiBabelImageIOFactory.h and call itk::nibridge::ProvidePythonBridgeImageIOs() first to have NiBabelImageIO

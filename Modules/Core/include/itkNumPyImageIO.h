@@ -72,6 +72,12 @@ public:
   itkGetConstMacro(TrailingAxisIsComponents, bool);
   itkBooleanMacro(TrailingAxisIsComponents);
 
+  /** Whether ReadImageInformation refuses an array larger than the read guard's memory limit
+   * (nibridge::GetReadMemoryLimit), as NiBridgeImageIOBase::SetCheckMemoryLimit. Default: on. */
+  itkSetMacro(CheckMemoryLimit, bool);
+  itkGetConstMacro(CheckMemoryLimit, bool);
+  itkBooleanMacro(CheckMemoryLimit);
+
   /** The header of the file last read by ReadImageInformation(). */
   const nibridge::NpyHeader &
   GetNpyHeader() const
@@ -142,6 +148,7 @@ protected:
 
 private:
   bool                m_TrailingAxisIsComponents{ false };
+  bool                m_CheckMemoryLimit{ true };
   nibridge::NpyHeader m_NpyHeader;
   std::string         m_NpyHeaderFileName;                          // the file m_NpyHeader was read from
   bool                m_NpyHeaderTrailingAxisIsComponents{ false }; // the option when it was read

@@ -31,17 +31,20 @@ OneLineReason(const std::string & description, bool withTraceback)
     }
     start = end + 1;
   }
-  const std::string itkPrefix = "ITK ERROR: ";
-  for (std::size_t found = result.find(itkPrefix); found != std::string::npos; found = result.find(itkPrefix))
+  // ITK 5's itkExceptionMacro writes "itk::ERROR: <Class>(0x...): ", older code "ITK ERROR: <Class>(0x...): ".
+  for (const std::string itkPrefix : { "itk::ERROR: ", "ITK ERROR: " })
   {
-    result.erase(found, itkPrefix.size());
-    // "<Class>(0x55d...): " after the prefix names the object, not the problem.
-    const std::size_t open = result.find("(0x", found);
-    const std::size_t close = open == std::string::npos ? open : result.find("): ", open);
-    const bool        isClassName = open != std::string::npos && result.find(' ', found) > open;
-    if (close != std::string::npos && isClassName)
+    for (std::size_t found = result.find(itkPrefix); found != std::string::npos; found = result.find(itkPrefix))
     {
-      result.erase(found, close + 3 - found);
+      result.erase(found, itkPrefix.size());
+      // "<Class>(0x55d...): " after the prefix names the object, not the problem.
+      const std::size_t open = result.find("(0x", found);
+      const std::size_t close = open == std::string::npos ? open : result.find("): ", open);
+      const bool        isClassName = open != std::string::npos && result.find(' ', found) > open;
+      if (close != std::string::npos && isClassName)
+      {
+        result.erase(found, close + 3 - found);
+      }
     }
   }
   const std::size_t traceback = result.find(" Traceback (most recent call last):");

@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNiBridgeImageIOBase.h"
 
+#include "itkNiBridgeReadGuard.h"
 #include "itkNiBridgeRegionRuns.h"
 #include "itkNiBridgeVoxelBlock.h"
 
@@ -47,6 +48,7 @@ NiBridgeImageIOBase::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "ReadAsFloat64: " << (m_ReadAsFloat64 ? "On" : "Off") << std::endl;
   os << indent << "ReadFifthAxisAsComponents: " << (m_ReadFifthAxisAsComponents ? "On" : "Off") << std::endl;
   os << indent << "ValuesDifferFromStored: " << (m_ValuesDifferFromStored ? "yes" : "no") << std::endl;
+  os << indent << "CheckMemoryLimit: " << (m_CheckMemoryLimit ? "On" : "Off") << std::endl;
 }
 
 std::string
@@ -81,6 +83,12 @@ bool
 NiBridgeImageIOBase::GetValuesDifferFromStored() const
 {
   return m_ValuesDifferFromStored;
+}
+
+void
+NiBridgeImageIOBase::CheckImageInformation(const std::optional<nibridge::StoredVoxels> & stored) const
+{
+  nibridge::CheckImageInformation(*this, m_FileName, stored, m_CheckMemoryLimit);
 }
 
 std::string
@@ -130,6 +138,11 @@ NiBridgeImageIOBase::GenerateStreamableReadRegionFromRequestedRegion(const Image
 void
 NiBridgeImageIOBase::SetVoxelBlock(std::unique_ptr<nibridge::VoxelBlockReader> reader, bool deliversFloat64)
 {
+  const nibridge::VoxelBlock & block = reader->GetBlock();
+  nibridge::StoredVoxels       stored{
+    block.dataFileName, block.offset, block.GetNumberOfVoxels() * block.GetBytesPerVoxel(), block.gzipped
+  };
+  this->CheckImageInformation(stored);
   m_VoxelBlockReader = std::move(reader);
   m_VoxelBlockFileName = m_FileName;
   m_VoxelBlockValues = this->VoxelBlockKey();

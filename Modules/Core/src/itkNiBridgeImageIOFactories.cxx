@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNumPyImageIOFactory.h"
 
+#include "itkNiBridgeIsolatedImageIO.h"
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
 
@@ -29,6 +30,12 @@ void
 NiBridgeMGHImageIOFactoryRegister__Private()
 {
   NiBridgeMGHImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
+}
+
+void
+NiBridgeIsolatedImageIOFactoryRegister__Private()
+{
+  NiBridgeIsolatedImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 } // namespace itk

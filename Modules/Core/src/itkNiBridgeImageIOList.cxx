@@ -6,13 +6,17 @@
  *=========================================================================*/
 #include "itkNiBridgeImageIOList.h"
 
+#include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeImageIOBase.h"
+#include "itkNiBridgeIsolatedImageIO.h"
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
+#include "itkNiBridgeReadGuard.h"
 #include "itkNumPyImageIOFactory.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
@@ -36,7 +40,8 @@ struct ProvidedState
   {
     provided[ImageIOProvider::Core] = { ProvidedImageIOOf<NiBridgeNiftiImageIO>(),
                                         ProvidedImageIOOf<NiBridgeMGHImageIO>(),
-                                        ProvidedImageIOOf<NumPyImageIO>() };
+                                        ProvidedImageIOOf<NumPyImageIO>(),
+                                        ProvidedImageIOOf<NiBridgeIsolatedImageIO>() };
   }
 };
 
@@ -107,9 +112,14 @@ ImageIOList::GetEntries()
       "read MINC, PAR/REC, AFNI, ECAT, CIFTI-2 and the NIfTI/MGH files the native readers leave to nibabel; write "
       "MGH/MGZ (and NIfTI-2, CIFTI-2)",
       true },
+    { "NiBridgeIsolatedImageIO",
+      ImageIOProvider::Core,
+      "read every other format ITK handles (NRRD, MetaImage, VTK, PNG, TIFF, DICOM, ...) with ITK's own ImageIOs, in a "
+      "helper process behind the read guard",
+      false },
     { "",
       ImageIOProvider::ITK,
-      "read and write every other format ITK handles (NRRD, MetaImage, VTK, PNG, TIFF, DICOM, ...); write NIfTI-1",
+      "write every other format ITK handles, and NIfTI-1; read them where NIBRIDGE_ITK_READERS=in-process",
       false },
   };
   return entries;
@@ -150,8 +160,19 @@ ImageIOBase::Pointer
 ImageIOList::CreateImageIO(const std::string & fileName, IOFileModeEnum mode)
 {
   const bool reading = mode == IOFileModeEnum::ReadMode;
+  if (reading)
+  {
+    CheckInputFile(fileName); // before any reader opens it: a FIFO would block them, a directory confuse them
+  }
+  const bool isolated = NiBridgeIsolatedImageIO::IsolationIsOn();
   for (const ImageIOListEntry & entry : GetEntries())
   {
+    // ITK's readers are reached through the isolating entry; in-process only when the user says so.
+    const bool isolatingEntry = std::string(entry.className) == "NiBridgeIsolatedImageIO";
+    if (!reading ? isolatingEntry : (isolated ? entry.provider == ImageIOProvider::ITK : isolatingEntry))
+    {
+      continue;
+    }
     for (const ProvidedImageIO & provided : ImageIOsOf(entry))
     {
       ImageIOBase::Pointer imageIO = provided.create();
@@ -179,7 +200,8 @@ ImageIOList::RegisterFactories(ImageIORegistration registration)
   std::vector<ObjectFactoryBase::Pointer> factories;
   for (const ImageIOListEntry & entry : GetEntries())
   {
-    if (entry.provider == ImageIOProvider::ITK || (registration == ImageIORegistration::Plugin && !InPlugin(entry)))
+    if (entry.provider == ImageIOProvider::ITK || (registration == ImageIORegistration::Plugin && !InPlugin(entry)) ||
+        (std::string(entry.className) == "NiBridgeIsolatedImageIO" && !NiBridgeIsolatedImageIO::IsolationIsOn()))
     {
       continue;
     }
@@ -272,6 +294,68 @@ DescribeGeometryLoss(const std::string & writtenFileName, const ImageGeometry & 
          << "): the affine read back differs by up to " << difference << " (mm)";
   }
   return text.str();
+}
+
+void
+CheckWrittenImage(const std::string & writtenFileName,
+                  const std::string & targetFileName,
+                  const ImageIOBase & imageIO,
+                  const void *        buffer)
+{
+  const std::string    target = '"' + targetFileName + '"';
+  ImageIOBase::Pointer reader;
+  try
+  {
+    reader = ImageIOList::CreateImageIO(writtenFileName, IOFileModeEnum::ReadMode);
+    if (!reader)
+    {
+      itkGenericExceptionMacro(<< "no reader reads it back");
+    }
+    reader->SetFileName(writtenFileName);
+    reader->ReadImageInformation();
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkGenericExceptionMacro(<< target << ": the written file is incomplete or damaged (the disk may be full), not "
+                             << "committed: " << OneLineReason(error.GetDescription()));
+  }
+  const unsigned int dimension = imageIO.GetNumberOfDimensions();
+  bool               same = reader->GetNumberOfComponents() == imageIO.GetNumberOfComponents() &&
+              reader->GetComponentType() == imageIO.GetComponentType();
+  for (unsigned int axis = 0; axis < std::max(dimension, reader->GetNumberOfDimensions()); ++axis)
+  {
+    const auto written = axis < reader->GetNumberOfDimensions() ? reader->GetDimensions(axis) : 1;
+    const auto intended = axis < dimension ? imageIO.GetDimensions(axis) : 1;
+    same = same && written == intended;
+  }
+  if (!same)
+  {
+    itkGenericExceptionMacro(<< target << ": the written file does not hold the image's size and pixel type; not "
+                             << "committed");
+  }
+  ImageIORegion region(reader->GetNumberOfDimensions());
+  for (unsigned int axis = 0; axis < reader->GetNumberOfDimensions(); ++axis)
+  {
+    region.SetIndex(axis, 0);
+    region.SetSize(axis, reader->GetDimensions(axis));
+  }
+  reader->SetIORegion(region);
+  const auto        bytes = static_cast<std::size_t>(reader->GetImageSizeInBytes());
+  std::vector<char> readBack(bytes);
+  try
+  {
+    reader->Read(readBack.data());
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkGenericExceptionMacro(<< target << ": the written file is incomplete or damaged (the disk may be full), not "
+                             << "committed: " << OneLineReason(error.GetDescription()));
+  }
+  if (std::memcmp(readBack.data(), buffer, bytes) != 0)
+  {
+    itkGenericExceptionMacro(<< target << ": the written file does not hold the image's values (the disk may be full); "
+                             << "not committed");
+  }
 }
 
 void

@@ -7,6 +7,7 @@
 #include "itkNumPyImageIO.h"
 
 #include "itkNiBridgeAtomicFileWriter.h"
+#include "itkNiBridgeReadGuard.h"
 #include "itkNiBridgeRegionRuns.h"
 #include "itkNiBridgeVoxelBlock.h"
 
@@ -380,6 +381,7 @@ NumPyImageIO::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
   os << indent << "TrailingAxisIsComponents: " << (m_TrailingAxisIsComponents ? "On" : "Off") << std::endl;
+  os << indent << "CheckMemoryLimit: " << (m_CheckMemoryLimit ? "On" : "Off") << std::endl;
   os << indent << "NpyHeader: descr " << m_NpyHeader.descr << ", fortran_order "
      << (m_NpyHeader.fortranOrder ? "True" : "False") << ", shape " << nibridge::NpyShapeRepr(m_NpyHeader.shape)
      << ", component type " << ImageIOBase::GetComponentTypeAsString(m_NpyHeader.componentType) << ", complex "
@@ -476,6 +478,8 @@ NumPyImageIO::ReadImageInformation()
   EncapsulateMetaData<std::string>(dictionary, DTypeMetaDataKey, layout.booleans ? "bool" : header.descr);
   EncapsulateMetaData<std::string>(dictionary, FortranOrderMetaDataKey, header.fortranOrder ? "1" : "0");
 
+  nibridge::CheckImageInformation(
+    *this, m_FileName, nibridge::StoredVoxels{ m_FileName, header.dataOffset, dataBytes, false }, m_CheckMemoryLimit);
   m_NpyHeader = header;
   m_NpyHeaderFileName = m_FileName;
   m_NpyHeaderTrailingAxisIsComponents = m_TrailingAxisIsComponents;

@@ -420,6 +420,13 @@ NiBabelImageIO::ReadImageInformation()
     zooms.push_back(ParseFloat(zoom, Quoted(m_FileName) + ": the header's zooms"));
   }
 
+  for (const long long extent : shape)
+  {
+    if (extent <= 0)
+    {
+      itkExceptionMacro(<< Quoted(m_FileName) << ": nibabel gives the image a shape with an axis of " << extent);
+    }
+  }
   std::vector<std::uint64_t> nibabelShape(shape.begin(), shape.end());
   this->SetNiBabelGeometry(nibabelShape, affine, zooms);
   const int componentCode = info.at("component").get<int>();
@@ -464,6 +471,7 @@ NiBabelImageIO::ReadImageInformation()
   {
     EncapsulateMetaData<std::string>(dictionary, WarningsMetaDataKey, m_NiBabelWarnings);
   }
+  this->CheckImageInformation(); // nibabel reads the voxels whole: the memory limit applies
   m_ImageClassName = info.at("metadata").value(ImageClassMetaDataKey, "");
   m_Streamable = info.at("streamable").get<bool>();
   m_ValuesDifferFromStored = info.at("differ_from_stored").get<bool>();

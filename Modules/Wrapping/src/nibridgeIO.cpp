@@ -283,6 +283,8 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       {
         if (temporary)
         {
+          // ITK's writers only print a line when the disk is full: read the file back before it replaces the target.
+          itk::nibridge::CheckWrittenImage(written, path, *imageIO, buffer);
           temporary->Commit();
         }
         // Never silently: a format that does not hold the geometry gets a GeometryWarning (an error, if asked). The

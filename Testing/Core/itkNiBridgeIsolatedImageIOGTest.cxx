@@ -1,0 +1,239 @@
+/*=========================================================================
+ *
+ *  NiBridge: ITK images, NumPy arrays and nibabel formats.
+ *  Licensed under the Apache License, Version 2.0.
+ *
+ *=========================================================================*/
+#include "itkNiBridgeIsolatedImageIO.h"
+
+#include "itkImageFileReader.h"
+#include "itkMetaDataObject.h"
+#include "itkNiBridgeImageIOList.h"
+#include "itkNrrdImageIO.h"
+#include "nibridgeGTestSupport.h"
+
+#include "gtest/gtest.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace
+{
+using nibridge_test::ErrorOf;
+using nibridge_test::ExpectErrorNaming;
+using nibridge_test::ScopedEnvironmentVariable;
+
+constexpr nibridge_test::OutputPathWithPrefix OutputPath{ "isolated-" };
+
+std::string
+Int16Bytes(std::size_t count)
+{
+  std::string bytes(count * 2, '\0');
+  for (std::size_t index = 0; index < count; ++index)
+  {
+    const auto value = static_cast<std::int16_t>(index * 37 - 500);
+    std::memcpy(&bytes[index * 2], &value, 2);
+  }
+  return bytes;
+}
+
+/** An oblique 4 x 3 x 2 int16 NRRD, with a key/value pair. */
+std::string
+WriteNrrd(const std::string & name)
+{
+  const std::string fileName = OutputPath(name);
+  nibridge_test::WriteBytes(fileName,
+                            "NRRD0004\ntype: short\ndimension: 3\nsizes: 4 3 2\nencoding: raw\nendian: little\n"
+                            "space: left-posterior-superior\n"
+                            "space directions: (0,1.5,0) (-2,0,0) (0,0,2.5)\nspace origin: (10,-20,30.5)\n"
+                            "patient name:=nobody\n\n" +
+                              Int16Bytes(24));
+  return fileName;
+}
+
+std::string
+WriteMetaImage(const std::string & name, const std::string & header, const std::string & data)
+{
+  const std::string fileName = OutputPath(name);
+  nibridge_test::WriteBytes(fileName, "ObjectType = Image\n" + header + "ElementDataFile = LOCAL\n" + data);
+  return fileName;
+}
+
+/** A shell script standing in for the helper program. */
+std::string
+WriteHelperStandIn(const std::string & name, const std::string & body)
+{
+  const std::string fileName = OutputPath(name);
+  nibridge_test::WriteBytes(fileName, "#!/bin/sh\n" + body + "\n");
+  std::filesystem::permissions(fileName, std::filesystem::perms::owner_all);
+  return fileName;
+}
+
+itk::NiBridgeIsolatedImageIO::Pointer
+IsolatedReaderOf(const std::string & fileName)
+{
+  auto imageIO = itk::NiBridgeIsolatedImageIO::New();
+  EXPECT_TRUE(imageIO->CanReadFile(fileName.c_str())) << fileName;
+  imageIO->SetFileName(fileName);
+  return imageIO;
+}
+} // namespace
+
+TEST(NiBridgeIsolatedImageIO, FindsItsHelperProgramBesideTheLibrary)
+{
+  const std::string program = itk::NiBridgeIsolatedImageIO::FindHelperProgram();
+  ASSERT_FALSE(program.empty()) << "nibridge-itk-reader is not beside libNiBridgeCore: build it";
+  EXPECT_EQ(std::filesystem::path(program).filename(), "nibridge-itk-reader");
+}
+
+TEST(NiBridgeIsolatedImageIO, GivesWhatITKsOwnReaderGivesInTheCallingProcess)
+{
+  const std::string nrrd = WriteNrrd("oblique.nrrd");
+  auto              isolated = IsolatedReaderOf(nrrd);
+  isolated->ReadImageInformation();
+  auto inProcess = itk::NrrdImageIO::New();
+  inProcess->SetFileName(nrrd);
+  inProcess->ReadImageInformation();
+  EXPECT_EQ(isolated->GetITKImageIOName(), "NrrdImageIO");
+  ASSERT_EQ(isolated->GetNumberOfDimensions(), inProcess->GetNumberOfDimensions());
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    EXPECT_EQ(isolated->GetDimensions(axis), inProcess->GetDimensions(axis));
+    EXPECT_EQ(isolated->GetSpacing(axis), inProcess->GetSpacing(axis));
+    EXPECT_EQ(isolated->GetOrigin(axis), inProcess->GetOrigin(axis));
+    EXPECT_EQ(isolated->GetDirection(axis), inProcess->GetDirection(axis));
+  }
+  EXPECT_EQ(isolated->GetComponentType(), inProcess->GetComponentType());
+  EXPECT_EQ(isolated->GetPixelType(), inProcess->GetPixelType());
+  EXPECT_EQ(nibridge_test::MetaText(isolated->GetMetaDataDictionary(), "patient name"), "nobody");
+  EXPECT_EQ(nibridge_test::MetaText(isolated->GetMetaDataDictionary(), "NRRD_space"),
+            nibridge_test::MetaText(inProcess->GetMetaDataDictionary(), "NRRD_space"));
+  EXPECT_EQ(nibridge_test::ReadWhole(*isolated), nibridge_test::ReadWhole(*inProcess));
+  // A second read of the same file starts the helper again.
+  EXPECT_EQ(nibridge_test::ReadWhole(*isolated), nibridge_test::ReadWhole(*inProcess));
+}
+
+TEST(NiBridgeIsolatedImageIO, DoesNotClaimAFileNoneOfITKsReadersTakes)
+{
+  const std::string text = OutputPath("notes.txt");
+  nibridge_test::WriteBytes(text, "not an image\n");
+  EXPECT_FALSE(itk::NiBridgeIsolatedImageIO::New()->CanReadFile(text.c_str()));
+  EXPECT_FALSE(itk::NiBridgeIsolatedImageIO::New()->CanReadFile(OutputPath("missing.nrrd").c_str()));
+}
+
+TEST(NiBridgeIsolatedImageIO, ClaimsAFifoToSayItIsNoRegularFile)
+{
+  const std::string fifo = OutputPath("pipe.mha");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto imageIO = IsolatedReaderOf(fifo);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, fifo, "a FIFO (named pipe), not a regular file");
+}
+
+TEST(NiBridgeIsolatedImageIO, RefusesAMetaImageWhoseNDimsWouldSendMetaIOIntoALoop)
+{
+  const std::string mha =
+    WriteMetaImage("negative-ndims.mha", "NDims = -1\nDimSize = 4 3 2\nElementType = MET_SHORT\n", Int16Bytes(24));
+  const auto started = std::chrono::steady_clock::now();
+  auto       imageIO = IsolatedReaderOf(mha);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, mha, "NDims holds -1, outside 1 to 32");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+TEST(NiBridgeIsolatedImageIO, RefusesAMetaImageClaimingMoreVoxelsThanItHoldsBeforeAllocating)
+{
+  // About 700 bytes that claim 2^32 voxels: never 4 GiB of zeros.
+  const std::string mha = WriteMetaImage(
+    "claims-4-GiB.mha", "NDims = 3\nDimSize = 65536 65536 1\nElementType = MET_UCHAR\n", std::string(600, '\0'));
+  auto imageIO = IsolatedReaderOf(mha);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, mha, "the file is truncated: the header promises");
+}
+
+TEST(NiBridgeIsolatedImageIO, RefusesTruncatedAndCorruptCompressedMetaImageData)
+{
+  const std::string truncated = WriteMetaImage(
+    "truncated.mha", "NDims = 3\nDimSize = 4 3 2\nElementType = MET_SHORT\n", Int16Bytes(24).substr(0, 20));
+  auto imageIO = IsolatedReaderOf(truncated);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, truncated, "truncated");
+  const std::string corrupt =
+    WriteMetaImage("corrupt-zlib.mha",
+                   "NDims = 3\nDimSize = 4 3 2\nElementType = MET_SHORT\nCompressedData = True\n"
+                   "CompressedDataSize = 30\n",
+                   std::string("\x78\x9c", 2) + std::string(28, '\x55'));
+  auto corruptIO = IsolatedReaderOf(corrupt);
+  corruptIO->ReadImageInformation();
+  const std::string message = ErrorOf([&] { nibridge_test::ReadWhole(*corruptIO); });
+  EXPECT_NE(message.find(nibridge_test::Quoted(corrupt)), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST(NiBridgeIsolatedImageIO, ReportsAHelperThatCrashesAsAnErrorNamingTheFile)
+{
+  const std::string         nrrd = WriteNrrd("crash.nrrd");
+  ScopedEnvironmentVariable helper(
+    "NIBRIDGE_ITK_READER",
+    WriteHelperStandIn("crashing-helper", "echo 'libfoo: bad chunk' >&2; kill -SEGV $$").c_str());
+  auto imageIO = IsolatedReaderOf(nrrd);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); },
+                    nrrd,
+                    "crashed (Segmentation fault, signal 11) while identifying the file");
+  EXPECT_NE(ErrorOf([&] { imageIO->ReadImageInformation(); }).find("(it said: libfoo: bad chunk)"), std::string::npos);
+}
+
+TEST(NiBridgeIsolatedImageIO, StopsAHelperThatHangsAfterTheTimeout)
+{
+  const std::string         nrrd = WriteNrrd("hang.nrrd");
+  ScopedEnvironmentVariable helper("NIBRIDGE_ITK_READER",
+                                   WriteHelperStandIn("hanging-helper", "exec sleep 60").c_str());
+  ScopedEnvironmentVariable timeout("NIBRIDGE_READ_TIMEOUT", "0.5");
+  const auto                started = std::chrono::steady_clock::now();
+  auto                      imageIO = IsolatedReaderOf(nrrd);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, nrrd, "did not finish while identifying the file");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+TEST(NiBridgeIsolatedImageIO, SaysSoWhenTheHelperProgramIsMissing)
+{
+  const std::string         nrrd = WriteNrrd("no-helper.nrrd");
+  ScopedEnvironmentVariable helper("NIBRIDGE_ITK_READER", OutputPath("no-such-helper").c_str());
+  auto                      imageIO = IsolatedReaderOf(nrrd);
+  ExpectErrorNaming([&] { imageIO->ReadImageInformation(); }, nrrd, "cannot start the reader process");
+}
+
+TEST(NiBridgeIsolatedImageIO, IsWhatAProgramsImageFileReaderUsesOnceNiBridgesFactoriesAreRegistered)
+{
+  itk::nibridge::RegisterImageIOFactories();
+  const std::string nrrd = WriteNrrd("factory.nrrd");
+  using ImageType = itk::Image<std::int16_t, 3>;
+  auto reader = itk::ImageFileReader<ImageType>::New();
+  reader->SetFileName(nrrd);
+  reader->Update();
+  EXPECT_STREQ(reader->GetImageIO()->GetNameOfClass(), "NiBridgeIsolatedImageIO");
+  const std::string expected = Int16Bytes(24);
+  EXPECT_EQ(std::memcmp(reader->GetOutput()->GetBufferPointer(), expected.data(), expected.size()), 0);
+  EXPECT_EQ(reader->GetOutput()->GetOrigin()[2], 30.5);
+}
+
+TEST(NiBridgeIsolatedImageIO, StandsAsideWhenTheUserAsksForITKsReadersInProcess)
+{
+  const std::string         nrrd = WriteNrrd("in-process.nrrd");
+  ScopedEnvironmentVariable choice("NIBRIDGE_ITK_READERS", "in-process");
+  EXPECT_FALSE(itk::NiBridgeIsolatedImageIO::IsolationIsOn());
+  auto imageIO = itk::nibridge::ImageIOList::CreateImageIO(nrrd, itk::IOFileModeEnum::ReadMode);
+  if (imageIO) // ITK's readers are provided to the list by whoever links them; this driver does not
+  {
+    EXPECT_STRNE(imageIO->GetNameOfClass(), "NiBridgeIsolatedImageIO");
+  }
+}
+
+TEST(NiBridgeIsolatedImageIO, PrintsItsState)
+{
+  auto               imageIO = itk::NiBridgeIsolatedImageIO::New();
+  std::ostringstream text;
+  imageIO->Print(text);
+  EXPECT_NE(text.str().find("ITKImageIOName: (none yet)"), std::string::npos);
+  EXPECT_NE(text.str().find("HelperRunning: no"), std::string::npos);
+}
