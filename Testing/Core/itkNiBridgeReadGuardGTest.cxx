@@ -186,6 +186,25 @@ TEST(ReadGuard, RefusesUncompressedVoxelsTheFileDoesNotHoldBeforeAllocating)
             1ull << 33);
 }
 
+TEST(ReadGuard, RefusesCompressedVoxelsTheirDeflateStreamCannotHold)
+{
+  // 282 bytes of deflate decode to at most about 290 KB: never the 4 GiB a header may claim.
+  ExpectErrorNaming(
+    [] {
+      itk::nibridge::CheckImageInformation(*Information({ 2048, 2048, 1024 }, itk::IOComponentEnum::UCHAR),
+                                           "tiny.mha",
+                                           itk::nibridge::StoredVoxels{ "tiny.mha", 0, 1ull << 32, true, 282 },
+                                           false);
+    },
+    "tiny.mha",
+    "more than its 282 bytes of compressed data can hold (deflate expands at most 1032 times)");
+  EXPECT_EQ(itk::nibridge::CheckImageInformation(*Information({ 1000, 100 }, itk::IOComponentEnum::UCHAR),
+                                                 "dense.mha",
+                                                 itk::nibridge::StoredVoxels{ "dense.mha", 0, 100000, true, 100 },
+                                                 false),
+            100000u);
+}
+
 TEST(ReadGuard, NativeReadersRefuseAHeaderPromisingMoreThanTheFileHolds)
 {
   // A 700-byte-ish .npy claiming 2^32 int16 values: refused by its header, nothing allocated.

@@ -64,13 +64,17 @@ struct StoredVoxels
   std::uint64_t offset = 0;
   std::uint64_t bytes = 0;
   bool          compressed = false;
+  /** For deflate-compressed voxels (gzip, zlib): the compressed bytes that hold them (and the offset before them),
+   * when known. Deflate expands data at most 1032 times, so a header promising more than that is refused. */
+  std::uint64_t deflateBytes = 0;
 };
 
 /** The bytes of the image an ImageIO describes after ReadImageInformation (dimensions, components, component type),
  * or an itk::ExceptionObject naming `fileName` if it cannot be held: no axes, a size of 0, an unknown component type,
- * no components, a byte count that overflows, more than GetReadMemoryLimit(), or (with `stored`, uncompressed) more
- * bytes than the data file holds after the offset. Without `applyMemoryLimit` (for a caller that reads regions and
- * never holds the whole image) the memory limit is not checked. */
+ * no components, a byte count that overflows, more than GetReadMemoryLimit(), or (with `stored`) more bytes than the
+ * data file holds after the offset (uncompressed) or than its deflate stream can decode to (compressed). Without
+ * `applyMemoryLimit` (for a caller that reads regions and never holds the whole image) the memory limit is not checked.
+ */
 NiBridgeCore_EXPORT std::uint64_t
                     CheckImageInformation(const ImageIOBase &                 imageIO,
                                           const std::string &                 fileName,

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <sstream>
 
+#include <sys/stat.h>
+
 namespace itk
 {
 namespace
@@ -142,6 +144,11 @@ NiBridgeImageIOBase::SetVoxelBlock(std::unique_ptr<nibridge::VoxelBlockReader> r
   nibridge::StoredVoxels       stored{
     block.dataFileName, block.offset, block.GetNumberOfVoxels() * block.GetBytesPerVoxel(), block.gzipped
   };
+  struct stat status;
+  if (block.gzipped && stat(block.dataFileName.c_str(), &status) == 0)
+  {
+    stored.deflateBytes = static_cast<std::uint64_t>(status.st_size);
+  }
   this->CheckImageInformation(stored);
   m_VoxelBlockReader = std::move(reader);
   m_VoxelBlockFileName = m_FileName;

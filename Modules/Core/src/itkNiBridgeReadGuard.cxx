@@ -259,6 +259,20 @@ CheckImageInformation(const ImageIOBase &                 imageIO,
                              << ", more than the memory limit of " << ByteText(limit)
                              << " (the memory available; NIBRIDGE_MEMORY_LIMIT sets another)");
   }
+  if (stored && stored->compressed && stored->deflateBytes > 0)
+  {
+    // Deflate's densest code (a 258-byte match in about two bits) expands at most about 1032 times.
+    constexpr std::uint64_t MaximumDeflateRatio = 1032;
+    const std::uint64_t     decoded = stored->offset + stored->bytes;
+    if (stored->deflateBytes < std::numeric_limits<std::uint64_t>::max() / MaximumDeflateRatio &&
+        decoded > stored->deflateBytes * MaximumDeflateRatio + 65536)
+    {
+      itkGenericExceptionMacro(<< name << ": the header promises " << stored->bytes
+                               << " bytes of voxels, more than its " << stored->deflateBytes
+                               << " bytes of compressed data can hold (deflate expands at most " << MaximumDeflateRatio
+                               << " times): the file is truncated or its header is wrong");
+    }
+  }
   if (stored && !stored->compressed)
   {
     struct stat status;

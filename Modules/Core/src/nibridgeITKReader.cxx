@@ -153,7 +153,15 @@ MetaImageStoredVoxels(const std::string & fileName, const MetaImageHeader & head
     compressed.begin(), compressed.end(), compressed.begin(), [](unsigned char c) { return std::tolower(c); });
   if (compressed == "true" || compressed == "1")
   {
-    return std::nullopt; // the memory limit applies
+    // zlib data: bounded by what its compressed bytes can decode to (the memory limit applies too).
+    std::error_code     ignored;
+    const std::uint64_t fileBytes = std::filesystem::file_size(fileName, ignored);
+    const std::string   dataFile = field("ElementDataFile");
+    if (dataFile != "LOCAL" || fileBytes == static_cast<std::uint64_t>(-1) || fileBytes <= header.end)
+    {
+      return std::nullopt;
+    }
+    return itk::nibridge::StoredVoxels{ fileName, 0, bytes, true, fileBytes - header.end };
   }
   const std::string dataFile = field("ElementDataFile");
   if (dataFile == "LOCAL" || dataFile == "Local" || dataFile == "local")
