@@ -214,6 +214,22 @@ TEST(NiBridgeGeometry, ComputedInverseIsWithinTwoUlpsWithoutTheSourceAffine)
   }
 }
 
+TEST(NiBridgeGeometry, SubnormalElementsBesideNormalStepsRoundTripBitForBit)
+{
+  // A subnormal element (NIfTI-2 sforms written by some tools hold them) divided by its column's length underflows:
+  // the direction holds 0 there, and the geometry still agrees with its source affine to within that column's rounding,
+  // so the affine comes back as it was (found by nibridgeFuzzGeometry).
+  const double       subnormal = std::numeric_limits<double>::denorm_min();
+  const AffineMatrix affine =
+    MakeAffine({ { 2, 0, 0, 10 }, { subnormal, 3, 0, 20 }, { 0, -1e-310, 4, std::numeric_limits<double>::min() } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  EXPECT_EQ(geometry.direction[1][0], 0.0) << "the quotient underflows";
+  ExpectEqualAffine(affine, RASAffineFromGeometry(geometry));
+  const AffineMatrix large = MakeAffine(
+    { { 0, 0, -3e37, 1 }, { -3.6e37, std::numeric_limits<double>::min(), 2e-16, 2 }, { -3e37, -3e37, -3e37, 3 } });
+  ExpectEqualAffine(large, RASAffineFromGeometry(GeometryFromRASAffine(large, 3)));
+}
+
 TEST(NiBridgeGeometry, AnEditedGeometryIsConvertedNotAnsweredWithItsStaleSourceAffine)
 {
   const AffineMatrix affine = MakeAffine({ { 2, 0, 0, 10 }, { 0, 3, 0, 20 }, { 0, 0, 4, 30 } });

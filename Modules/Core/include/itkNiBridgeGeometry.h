@@ -77,7 +77,9 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
 
 /** Converts an ITK geometry back to the nibabel RAS+ affine of its first three axes.
  * For a 2D image the k column is (0, 0, 1). The exact inverse of GeometryFromRASAffine: the
- * geometry's `sourceAffine` when it still agrees; otherwise computed, within 2 ulps per element.
+ * geometry's `sourceAffine` when it still agrees (to within a few ulps of each column's largest element); otherwise
+ * computed, within 2 ulps per element but for elements far below their column's length (a subnormal beside a 1 mm step
+ * may come back as 0).
  * Throws `itk::ExceptionObject` for non-finite values or a singular spatial direction.
  */
 NiBridgeCore_EXPORT AffineMatrix

@@ -90,21 +90,30 @@ DirectionElementThatRoundTrips(double matrixElement, double spacing)
   return quotient;
 }
 
-/** True if every element of the two affines is the same to within a few ulps. */
+/** True if the two affines are the same to within rounding: each element of the 3x3 part to within a few ulps of its
+ * column's largest element (the conversion divides a column by its length, the spacing, so that is the scale of its
+ * rounding: an element far smaller than its column, such as a subnormal beside a 1 mm step, may come back as 0 and
+ * still agree), the translation and the last row element by element (they are copied, not computed). */
 bool
 AgreeToRounding(const AffineMatrix & first, const AffineMatrix & second, unsigned int spatial = 3)
 {
   constexpr double tolerance = 4.0 * std::numeric_limits<double>::epsilon();
-  for (unsigned int row = 0; row < 4; ++row)
+  for (unsigned int column = 0; column < 4; ++column)
   {
-    for (unsigned int column = 0; column < 4; ++column)
+    double columnScale = 0.0;
+    for (unsigned int row = 0; column < 3 && row < 3; ++row)
+    {
+      columnScale = std::max({ columnScale, std::abs(first[row][column]), std::abs(second[row][column]) });
+    }
+    for (unsigned int row = 0; row < 4; ++row)
     {
       if (row < 3 && row >= spatial && column == row)
       {
         continue; // the step along an axis a 2D (or 1D) geometry does not have: the affine's own
       }
       const double a = first[row][column], b = second[row][column];
-      if (std::abs(a - b) > tolerance * std::max(std::abs(a), std::abs(b)))
+      const double scale = column < 3 && row < 3 ? columnScale : std::max(std::abs(a), std::abs(b));
+      if (!(std::abs(a - b) <= tolerance * scale))
       {
         return false;
       }
