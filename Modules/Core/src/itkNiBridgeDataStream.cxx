@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 #ifdef NIBRIDGE_HAVE_ISAL
+#  include <isa-l/crc.h>
 #  include <isa-l/igzip_lib.h>
 #endif
 
@@ -87,6 +88,7 @@ public:
                                << " is not a regular file");
     }
     fcntl(m_Descriptor, F_SETFL, fcntl(m_Descriptor, F_GETFL) & ~O_NONBLOCK);
+    m_Size = static_cast<std::uint64_t>(status.st_size);
   }
   ~FileDescriptor() { close(m_Descriptor); }
   FileDescriptor(const FileDescriptor &) = delete;
@@ -118,9 +120,18 @@ public:
     return m_Descriptor;
   }
 
+  /** The bytes a buffer for the compressed input needs: a block, or the whole file when it is smaller (most headers,
+   * and the many small files of a dataset, then cost no megabyte each). */
+  std::size_t
+  GetReadBlockBytes() const
+  {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(m_Size + 1, CompressedBlockBytes));
+  }
+
 private:
-  std::string m_ImageName;
-  int         m_Descriptor = -1;
+  std::string   m_ImageName;
+  int           m_Descriptor = -1;
+  std::uint64_t m_Size = 0; // when opened
 };
 
 /** An uncompressed file: reads straight into the caller's buffer. */
@@ -178,21 +189,14 @@ private:
   std::uint64_t  m_Position = 0;
 };
 
-#ifdef NIBRIDGE_HAVE_ISAL
-/** gzip through ISA-L's inflate, one member after another as gzip concatenates them; each member's CRC-32
- * and length are checked by the library. */
-class IsalGzipDataStream final : public DataStream
+/** A gzip-compressed file, member after member, with the rules of Python's gzip module (and so nibabel's) whichever
+ * decoder inflates the deflate data: each member's header read as Python reads it (the reserved flag bits and the
+ * header CRC ignored), its CRC-32 and length checked, zero padding after a member skipped, anything else after it an
+ * error. The framing is NiBridge's, not the libraries': zlib's gzread ignores whatever follows the last member, zlib's
+ * gzip wrapper refuses reserved flag bits and ISA-L's checks the header CRC, each where Python reads otherwise. */
+class GzipDataStream : public DataStream
 {
 public:
-  IsalGzipDataStream(const std::string & imageName, const std::string & fileName)
-      : DataStream(imageName, fileName)
-      , m_File(imageName, fileName)
-      , m_Compressed(new unsigned char[CompressedBlockBytes])
-  {
-    isal_inflate_init(&m_State);
-    m_State.crc_flag = ISAL_GZIP;
-  }
-
   std::uint64_t
   ReadSome(char * target, std::uint64_t byteCount) override
   {
@@ -200,7 +204,7 @@ public:
     while (done < byteCount)
     {
       const std::uint64_t piece = std::min(byteCount - done, MaximumTransferBytes);
-      const std::uint64_t got = Inflate(reinterpret_cast<unsigned char *>(target + done), piece, true);
+      const std::uint64_t got = Decode(reinterpret_cast<unsigned char *>(target + done), piece, true);
       done += got;
       if (got < piece)
       {
@@ -213,15 +217,11 @@ public:
   void
   CheckEnd() override
   {
-    // Run the current member to its end, so that its trailer (CRC-32, length) is read and checked:
-    // isal_inflate reports ISAL_BLOCK_FINISH once it has been.
+    // Run the current member to its end, so that its trailer (CRC-32, length) is read and checked.
     unsigned char sink[4096];
-    while (m_State.block_state != ISAL_BLOCK_FINISH)
+    while (!m_MemberEnded)
     {
-      if (Inflate(sink, sizeof(sink), false) == 0 && m_State.block_state != ISAL_BLOCK_FINISH && m_EndOfInput)
-      {
-        ThrowTruncated(m_ImageName, m_FileName, m_Position);
-      }
+      Decode(sink, sizeof(sink), false);
     }
   }
 
@@ -229,224 +229,335 @@ public:
   GetPosition() const override
   {
     return m_Position;
+  }
+
+protected:
+  GzipDataStream(const std::string & imageName, const std::string & fileName)
+      : DataStream(imageName, fileName)
+      , m_File(imageName, fileName)
+      , m_BlockBytes(m_File.GetReadBlockBytes())
+      , m_Compressed(new unsigned char[m_BlockBytes])
+  {}
+
+  /** Inflates raw deflate data from `input` (advanced past what was consumed, up to `inputBytes`) into `output` (up to
+   * `outputBytes`). Returns the bytes written; sets `end` at the end of the deflate data, with `input` just after its
+   * last byte. Throws (ThrowCorrupt) for invalid data. */
+  virtual std::size_t
+  InflateRaw(const unsigned char *& input,
+             std::size_t &          inputBytes,
+             unsigned char *        output,
+             std::size_t            outputBytes,
+             bool &                 end) = 0;
+
+  /** Starts the raw decoder afresh, for the next member. */
+  virtual void
+  ResetRaw() = 0;
+
+  /** The CRC-32 of gzip (reflected IEEE), continued over `bytes`. */
+  virtual std::uint32_t
+  Crc32(std::uint32_t crc, const unsigned char * bytes, std::size_t count) const = 0;
+
+  [[noreturn]] void
+  ThrowCorruptData(const std::string & reason) const
+  {
+    ThrowCorrupt(m_ImageName, m_FileName, reason);
   }
 
 private:
   /** Decodes up to `byteCount` bytes; with `acrossMembers` false, stops at the end of the current member.
    * Returns the bytes decoded: fewer than asked only at the end of the input. */
   std::uint64_t
-  Inflate(unsigned char * target, std::uint64_t byteCount, bool acrossMembers)
+  Decode(unsigned char * target, std::uint64_t byteCount, bool acrossMembers)
   {
-    m_State.next_out = target;
-    m_State.avail_out = static_cast<std::uint32_t>(byteCount);
-    while (m_State.avail_out > 0)
+    std::uint64_t done = 0;
+    while (done < byteCount)
     {
-      if (m_State.block_state == ISAL_BLOCK_FINISH)
+      if (m_MemberEnded)
       {
         if (!acrossMembers || !SkipZeroPadding())
         {
           break; // the end of the last member: no more data
         }
-        StartNextMember();
+        m_MemberEnded = false;
+        m_InHeader = true;
       }
-      if (m_State.avail_in == 0 && !Refill())
+      if (m_InHeader)
       {
-        // The input ended inside a member.
-        ThrowTruncated(m_ImageName, m_FileName, m_Position + (byteCount - m_State.avail_out));
+        ReadMemberHeader(m_Position + done);
+        continue;
       }
-      const int status = isal_inflate(&m_State);
-      if (status == ISAL_INVALID_WRAPPER && m_Position + (byteCount - m_State.avail_out) == 0)
+      if (m_InputBytes == 0 && !Refill())
       {
-        ThrowNotGzip(m_ImageName, m_FileName); // the first member's header: the file is no gzip stream at all
+        ThrowTruncated(m_ImageName, m_FileName, m_Position + done); // the input ended inside a member
       }
-      if (status != ISAL_DECOMP_OK && status != ISAL_END_INPUT)
+      const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(byteCount - done, 1u << 30));
+      const std::size_t inputBefore = m_InputBytes;
+      bool              end = false;
+      const std::size_t produced = InflateRaw(m_Input, m_InputBytes, target + done, wanted, end);
+      if (produced == 0 && !end && m_InputBytes == inputBefore)
       {
-        ThrowCorrupt(m_ImageName, m_FileName, Describe(status));
+        ThrowCorruptData("invalid deflate data: the decoder makes no progress"); // never loop on it
+      }
+      m_MemberCrc = Crc32(m_MemberCrc, target + done, produced);
+      m_MemberLength += produced;
+      done += produced;
+      if (end)
+      {
+        ReadMemberTrailer(m_Position + done);
       }
     }
-    const std::uint64_t done = byteCount - m_State.avail_out;
     m_Position += done;
     return done;
+  }
+
+  /** A member's header, as Python's gzip module reads it; then the deflate data start. */
+  void
+  ReadMemberHeader(std::uint64_t position)
+  {
+    // As Python: the two bytes of the magic number, or what there is of them, are no gzip stream unless they are it.
+    const unsigned char first = NextByte(position);
+    const bool          hasSecond = m_InputBytes > 0 || Refill();
+    if (first != 0x1f || !hasSecond || NextByte(position) != 0x8b)
+    {
+      if (position == 0)
+      {
+        ThrowNotGzip(m_ImageName, m_FileName); // the first member: the file is no gzip stream at all
+      }
+      ThrowCorruptData("not a gzip stream");
+    }
+    const unsigned char method = NextByte(position);
+    if (method != 8)
+    {
+      ThrowCorruptData("unknown compression method " + std::to_string(method));
+    }
+    const unsigned char flags = NextByte(position);
+    SkipBytes(6, position); // modification time, extra flags, operating system
+    if ((flags & 4) != 0)   // FEXTRA: a length, then the field
+    {
+      const unsigned int low = NextByte(position);
+      SkipBytes(low | (static_cast<unsigned int>(NextByte(position)) << 8), position);
+    }
+    for (const unsigned char zeroTerminated : { 8, 16 }) // FNAME, FCOMMENT
+    {
+      bool more = (flags & zeroTerminated) != 0;
+      while (more)
+      {
+        more = NextByte(position) != 0;
+      }
+    }
+    if ((flags & 2) != 0) // FHCRC: Python reads it and does not check it
+    {
+      SkipBytes(2, position);
+    }
+    ResetRaw();
+    m_MemberCrc = 0;
+    m_MemberLength = 0;
+    m_InHeader = false;
+  }
+
+  /** A member's trailer: the CRC-32 and the length (modulo 2^32) of its decoded bytes, little-endian. */
+  void
+  ReadMemberTrailer(std::uint64_t position)
+  {
+    std::uint32_t fields[2] = { 0, 0 };
+    for (std::uint32_t & field : fields)
+    {
+      for (unsigned int byte = 0; byte < 4; ++byte)
+      {
+        field |= static_cast<std::uint32_t>(NextByte(position)) << (8 * byte);
+      }
+    }
+    if (fields[0] != m_MemberCrc)
+    {
+      ThrowCorruptData("CRC mismatch");
+    }
+    if (fields[1] != static_cast<std::uint32_t>(m_MemberLength))
+    {
+      ThrowCorruptData("length mismatch");
+    }
+    m_MemberEnded = true;
+  }
+
+  /** The next byte of compressed input; the input's end here is a truncation after `position` decoded bytes. */
+  unsigned char
+  NextByte(std::uint64_t position)
+  {
+    if (m_InputBytes == 0 && !Refill())
+    {
+      ThrowTruncated(m_ImageName, m_FileName, position);
+    }
+    --m_InputBytes;
+    return *m_Input++;
+  }
+
+  void
+  SkipBytes(unsigned int count, std::uint64_t position)
+  {
+    for (unsigned int byte = 0; byte < count; ++byte)
+    {
+      NextByte(position);
+    }
   }
 
   bool
   Refill()
   {
-    const std::size_t got = m_File.ReadSome(m_Compressed.get(), CompressedBlockBytes);
-    m_State.next_in = m_Compressed.get();
-    m_State.avail_in = static_cast<std::uint32_t>(got);
-    m_EndOfInput = got == 0;
-    return got > 0;
+    m_InputBytes = m_File.ReadSome(m_Compressed.get(), m_BlockBytes);
+    m_Input = m_Compressed.get();
+    return m_InputBytes > 0;
   }
 
-  /** After a member: skips the zero bytes gzip files may be padded with, as Python's gzip module (and so nibabel)
-   * does. True if more input follows them (another member, or whatever the next member's header check makes of it). */
+  /** After a member: skips the zero bytes gzip files may be padded with, as Python's gzip module does. True if more
+   * input follows them (another member, or whatever the next member's header check makes of it). */
   bool
   SkipZeroPadding()
   {
     while (true)
     {
-      if (m_State.avail_in == 0 && !Refill())
+      if (m_InputBytes == 0 && !Refill())
       {
         return false;
       }
-      while (m_State.avail_in > 0 && *m_State.next_in == 0)
+      while (m_InputBytes > 0 && *m_Input == 0)
       {
-        ++m_State.next_in;
-        --m_State.avail_in;
+        ++m_Input;
+        --m_InputBytes;
       }
-      if (m_State.avail_in > 0)
+      if (m_InputBytes > 0)
       {
         return true;
       }
     }
   }
 
-  void
-  StartNextMember()
-  {
-    // Keep the unread input: the next member starts there.
-    unsigned char * const nextIn = m_State.next_in;
-    const std::uint32_t   availableIn = m_State.avail_in;
-    isal_inflate_reset(&m_State);
-    m_State.crc_flag = ISAL_GZIP;
-    m_State.next_in = nextIn;
-    m_State.avail_in = availableIn;
-  }
-
-  static std::string
-  Describe(int status)
-  {
-    switch (status)
-    {
-      case ISAL_INCORRECT_CHECKSUM:
-        return "CRC mismatch";
-      case ISAL_INVALID_WRAPPER:
-        return "not a gzip stream";
-      default:
-        return "invalid deflate data, code " + std::to_string(status);
-    }
-  }
-
   FileDescriptor                   m_File;
+  const std::size_t                m_BlockBytes;
   std::unique_ptr<unsigned char[]> m_Compressed;
-  inflate_state                    m_State{};
+  const unsigned char *            m_Input = nullptr; // the compressed bytes read and not yet decoded
+  std::size_t                      m_InputBytes = 0;
   std::uint64_t                    m_Position = 0;
-  bool                             m_EndOfInput = false;
+  bool                             m_InHeader = true; // the next input is a member's header
+  bool                             m_MemberEnded = false;
+  std::uint32_t                    m_MemberCrc = 0;
+  std::uint64_t                    m_MemberLength = 0;
 };
-#endif
 
-/** gzip through zlib, for builds without ISA-L (and NIBRIDGE_GZIP_DECODER=zlib). */
-class ZlibGzipDataStream final : public DataStream
+#ifdef NIBRIDGE_HAVE_ISAL
+/** The deflate data inflated by ISA-L (about twice zlib's speed), its CRC-32 by ISA-L too. */
+class IsalGzipDataStream final : public GzipDataStream
 {
 public:
-  ZlibGzipDataStream(const std::string & imageName, const std::string & fileName)
-      : DataStream(imageName, fileName)
-      , m_Checked(imageName, fileName) // the regular-file check; gzdopen takes a descriptor of its own
+  IsalGzipDataStream(const std::string & imageName, const std::string & fileName)
+      : GzipDataStream(imageName, fileName)
   {
-    const int descriptor = dup(m_Checked.Get());
-    m_File = descriptor < 0 ? nullptr : gzdopen(descriptor, "rb");
-    if (m_File == nullptr)
-    {
-      if (descriptor >= 0)
-      {
-        close(descriptor);
-      }
-      itkGenericExceptionMacro(<< '"' << imageName << "\": cannot open " << DataText(imageName, fileName)
-                               << " for decompression");
-    }
-    gzbuffer(m_File, static_cast<unsigned int>(CompressedBlockBytes));
-    if (gzdirect(m_File))
-    {
-      gzclose_r(m_File);
-      ThrowNotGzip(imageName, fileName);
-    }
+    isal_inflate_init(&m_State);
   }
 
-  ~ZlibGzipDataStream() override { gzclose_r(m_File); }
-
-  std::uint64_t
-  ReadSome(char * target, std::uint64_t byteCount) override
+protected:
+  std::size_t
+  InflateRaw(const unsigned char *& input,
+             std::size_t &          inputBytes,
+             unsigned char *        output,
+             std::size_t            outputBytes,
+             bool &                 end) override
   {
-    std::uint64_t done = 0;
-    while (done < byteCount)
+    m_State.next_in = const_cast<unsigned char *>(input);
+    m_State.avail_in = static_cast<std::uint32_t>(inputBytes);
+    m_State.next_out = output;
+    m_State.avail_out = static_cast<std::uint32_t>(outputBytes);
+    const int status = isal_inflate(&m_State);
+    if (status != ISAL_DECOMP_OK && status != ISAL_END_INPUT)
     {
-      const auto piece = static_cast<unsigned int>(std::min(byteCount - done, MaximumTransferBytes));
-      const int  got = gzread(m_File, target + done, piece);
-      if (got < 0)
-      {
-        ThrowReadError(m_Position + done);
-      }
-      if (got == 0)
-      {
-        int errorNumber = Z_OK;
-        gzerror(m_File, &errorNumber);
-        if (errorNumber != Z_OK)
-        {
-          ThrowReadError(m_Position + done);
-        }
-        break;
-      }
-      done += static_cast<std::uint64_t>(got);
+      this->ThrowCorruptData("invalid deflate data, code " + std::to_string(status));
     }
-    m_Position += done;
-    return done;
+    end = m_State.block_state == ISAL_BLOCK_FINISH;
+    if (end)
+    {
+      // ISA-L reads ahead into its bit buffer: what it holds past the deflate data's end is the trailer's.
+      const std::uint32_t unused = m_State.read_in_length / 8;
+      m_State.next_in -= unused;
+      m_State.avail_in += unused;
+      m_State.read_in_length = 0;
+      m_State.read_in = 0;
+    }
+    input = m_State.next_in;
+    inputBytes = m_State.avail_in;
+    return outputBytes - m_State.avail_out;
   }
 
   void
-  CheckEnd() override
+  ResetRaw() override
   {
-    // One more byte: zlib then reads and checks the member's trailer (and reports a truncated one).
-    char byte;
-    int  errorNumber = Z_OK;
-    if (gzread(m_File, &byte, 1) < 0 || (gzerror(m_File, &errorNumber), errorNumber != Z_OK))
-    {
-      ThrowReadError(m_Position);
-    }
+    isal_inflate_reset(&m_State);
   }
 
-  std::uint64_t
-  GetPosition() const override
+  std::uint32_t
+  Crc32(std::uint32_t crc, const unsigned char * bytes, std::size_t count) const override
   {
-    return m_Position;
+    return count == 0 ? crc : crc32_gzip_refl(crc, bytes, count);
   }
 
 private:
-  [[noreturn]] void
-  ThrowReadError(std::uint64_t position) const
+  inflate_state m_State{};
+};
+#endif
+
+/** The deflate data inflated by zlib, for builds without ISA-L (and NIBRIDGE_GZIP_DECODER=zlib). */
+class ZlibGzipDataStream final : public GzipDataStream
+{
+public:
+  ZlibGzipDataStream(const std::string & imageName, const std::string & fileName)
+      : GzipDataStream(imageName, fileName)
   {
-    int          errorNumber = Z_OK;
-    const char * message = gzerror(m_File, &errorNumber);
-    if (errorNumber == Z_OK || errorNumber == Z_BUF_ERROR)
+    if (inflateInit2(&m_Stream, -15) != Z_OK) // raw deflate: the gzip framing is GzipDataStream's
     {
-      ThrowTruncated(m_ImageName, m_FileName, position);
+      itkGenericExceptionMacro(<< '"' << imageName << "\": cannot start zlib's decoder for "
+                               << DataText(imageName, fileName));
     }
-    ThrowCorrupt(m_ImageName, m_FileName, Describe(message));
   }
 
-  /** zlib's reason in the words the ISA-L decoder uses, without the name gzdopen gives the stream ("<fd:N>: "). */
-  static std::string
-  Describe(const char * message)
+  ~ZlibGzipDataStream() override { inflateEnd(&m_Stream); }
+
+protected:
+  std::size_t
+  InflateRaw(const unsigned char *& input,
+             std::size_t &          inputBytes,
+             unsigned char *        output,
+             std::size_t            outputBytes,
+             bool &                 end) override
   {
-    std::string reason = message != nullptr ? message : "";
-    if (reason.rfind("<fd:", 0) == 0 && reason.find(">: ") != std::string::npos)
+    m_Stream.next_in = const_cast<unsigned char *>(input);
+    m_Stream.avail_in = static_cast<uInt>(inputBytes);
+    m_Stream.next_out = output;
+    m_Stream.avail_out = static_cast<uInt>(outputBytes);
+    const int status = inflate(&m_Stream, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR)
     {
-      reason.erase(0, reason.find(">: ") + 3);
+      this->ThrowCorruptData(status == Z_MEM_ERROR
+                               ? std::string("out of memory")
+                               : (m_Stream.msg != nullptr ? std::string(m_Stream.msg)
+                                                          : "invalid deflate data, code " + std::to_string(status)));
     }
-    if (reason == "incorrect data check")
-    {
-      return "CRC mismatch";
-    }
-    if (reason == "incorrect length check")
-    {
-      return "length mismatch";
-    }
-    return reason.empty() ? "invalid deflate data" : reason;
+    end = status == Z_STREAM_END;
+    input = m_Stream.next_in;
+    inputBytes = m_Stream.avail_in;
+    return outputBytes - m_Stream.avail_out;
   }
 
-  FileDescriptor m_Checked;
-  gzFile         m_File = nullptr;
-  std::uint64_t  m_Position = 0;
+  void
+  ResetRaw() override
+  {
+    inflateReset(&m_Stream);
+  }
+
+  std::uint32_t
+  Crc32(std::uint32_t crc, const unsigned char * bytes, std::size_t count) const override
+  {
+    return static_cast<std::uint32_t>(crc32(crc, bytes, static_cast<uInt>(count)));
+  }
+
+private:
+  z_stream m_Stream{};
 };
 
 bool
