@@ -288,17 +288,29 @@ RequireModule(const char * name)
  * ITKIOMINC load the system's libhdf5_serial), those names resolve to that library, of another version, and
  * h5py fails ("ValueError: Not a datatype") — taking nibabel's import down with it. Deep binding makes h5py's
  * extensions look in their own dependencies first. A missing h5py is not an error here (nibabel then reads
- * everything but MINC2). GIL held. */
+ * everything but MINC2). AddressSanitizer refuses RTLD_DEEPBIND (it would bypass its interceptors), so the sanitizer
+ * build imports h5py plainly: right where no other libhdf5 is global, as in ni2npy, which loads ITK's readers
+ * RTLD_LOCAL. GIL held. */
 void
 ImportH5pyWithDeepBinding()
 {
+#if defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define NIBRIDGE_ADDRESS_SANITIZER
+#  endif
+#endif
+#ifdef NIBRIDGE_ADDRESS_SANITIZER
+  PyObject * const deepBinding = Py_False;
+#else
+  PyObject * const deepBinding = Py_True;
+#endif
   static const char * const code = R"python(
 import os
 import sys
 
 if "h5py" not in sys.modules:
     flags = sys.getdlopenflags()
-    sys.setdlopenflags(flags | os.RTLD_DEEPBIND)
+    sys.setdlopenflags(flags | (os.RTLD_DEEPBIND if deep_binding else 0))
     try:
         import h5py  # noqa: F401
     except ImportError:
@@ -307,7 +319,8 @@ if "h5py" not in sys.modules:
         sys.setdlopenflags(flags)
 )python";
   Reference                 globals = Checked(PyDict_New(), "importing h5py");
-  if (PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0)
+  if (PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0 ||
+      PyDict_SetItemString(globals.get(), "deep_binding", deepBinding) != 0)
   {
     ThrowPythonError("importing h5py");
   }
