@@ -59,6 +59,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -184,6 +185,7 @@ class Run:
     case: bad.WrittenCase
     outcome: str  # "read", "refused", "crash", "hang", "not run"
     problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclasses.dataclass
@@ -447,11 +449,13 @@ class Runner:
                 before = _listing(case.path.parent)
                 output = work / caller
                 output.mkdir()
+                start = time.monotonic()
                 try:
                     getattr(self, f"_run_{caller}")(run, reference, output)
                 except (OSError, RuntimeError) as error:  # the tool or the worker cannot start: no result at all
                     run.outcome = "not run"
                     run.problems.append(("could not start", _short(str(error))))
+                run.seconds = time.monotonic() - start
                 added = _listing(case.path.parent) - before
                 if added:
                     run.problems.append(("file left behind", f"beside the input: {sorted(added)}"))
@@ -592,10 +596,20 @@ def survey(written_corpus, tmp_path_factory):
         runner.stop()
     results = work.parent / "bad-input-results.tsv"
     with results.open("w") as table:
-        table.write("class\tcase\tcaller\texpect\toutcome\tfailure\tdetail\n")
+        table.write("class\tcase\tcaller\texpect\toutcome\tseconds\tfailure\tdetail\n")
         for run in runs:
             for failure, detail in run.problems or [("", "")]:
-                fields = (run.case.kind, run.case.name, run.caller, run.case.expect, run.outcome, failure, detail)
+                case = run.case
+                fields = (
+                    case.kind,
+                    case.name,
+                    run.caller,
+                    case.expect,
+                    run.outcome,
+                    f"{run.seconds:.2f}",
+                    failure,
+                    detail,
+                )
                 table.write("\t".join(field.replace("\t", " ").replace("\n", " ") for field in fields) + "\n")
     return runs, missing, results
 

@@ -346,7 +346,7 @@ def _text_header_length(raw: bytes) -> int:
 BASES = {
     base.name: base
     for base in (
-        Base("nifti1.nii", "nifti1", write_nifti, header_length=352, flips=40),
+        Base("nifti1.nii", "nifti1", write_nifti, header_length=352, flips=30),
         Base(
             "nifti1.nii.gz",
             "nifti1",
@@ -379,7 +379,7 @@ BASES = {
             "nifti2",
             functools.partial(write_nifti, image_class=nib.Nifti2Image),
             header_length=544,
-            flips=30,
+            flips=24,
         ),
         Base(
             "nifti2.nii.gz",
@@ -398,7 +398,7 @@ BASES = {
             header_length=348,
             flips=20,
         ),
-        Base("mgh.mgh", "mgh", write_mgh, header_length=284, flips=30),
+        Base("mgh.mgh", "mgh", write_mgh, header_length=284, flips=24),
         Base(
             "mgh.mgz",
             "mgh",
@@ -408,7 +408,7 @@ BASES = {
             data_compressed=True,
             flips=10,
         ),
-        Base("npy-v1.npy", "npy", write_npy, header_length=npy_header_length, flips=25),
+        Base("npy-v1.npy", "npy", write_npy, header_length=npy_header_length, flips=20),
         Base(
             "npy-v2.npy",
             "npy",
@@ -430,7 +430,7 @@ BASES = {
             header_length=npy_header_length,
             flips=8,
         ),
-        Base("metaimage.mha", "metaimage", write_metaimage, header_length=_text_header_length, flips=25, text=True),
+        Base("metaimage.mha", "metaimage", write_metaimage, header_length=_text_header_length, flips=20, text=True),
         Base(
             "metaimage-compressed.mha",
             "metaimage",
@@ -459,7 +459,7 @@ BASES = {
             flips=4,
             text=True,
         ),
-        Base("nrrd.nrrd", "nrrd", write_nrrd, header_length=_text_header_length, flips=20, text=True),
+        Base("nrrd.nrrd", "nrrd", write_nrrd, header_length=_text_header_length, flips=16, text=True),
         Base(
             "nrrd-gzip.nrrd",
             "nrrd",
@@ -497,13 +497,13 @@ BASES = {
             data_compressed=True,
             flips=8,
         ),
-        Base("minc1.mnc", "minc1", functools.partial(copy_shipped, ("tiny.mnc",)), flip_span=1024, flips=20),
+        Base("minc1.mnc", "minc1", functools.partial(copy_shipped, ("tiny.mnc",)), flip_span=1024, flips=12),
         Base(
             "minc2.mnc",
             "minc2",
             functools.partial(copy_shipped, ("minc2_1_scale.mnc",)),
             flip_span=2048,
-            flips=14,
+            flips=10,
         ),
         Base(
             "parrec.PAR",
@@ -511,7 +511,7 @@ BASES = {
             functools.partial(copy_shipped, ("phantom_varscale.PAR", "phantom_varscale.REC")),
             data_of=_with_suffix(".REC", ".PAR"),
             header_length=len,
-            flips=14,
+            flips=10,
             text=True,
         ),
         Base(
@@ -520,7 +520,7 @@ BASES = {
             functools.partial(copy_shipped, ("scaled+tlrc.HEAD", "scaled+tlrc.BRIK")),
             data_of=_with_suffix(".BRIK", ".HEAD"),
             header_length=len,
-            flips=12,
+            flips=8,
             text=True,
         ),
         Base(
@@ -533,7 +533,7 @@ BASES = {
             flips=4,
             text=True,
         ),
-        Base("ecat.v", "ecat", functools.partial(copy_shipped, ("tinypet.v",)), flip_span=1536, flips=20),
+        Base("ecat.v", "ecat", functools.partial(copy_shipped, ("tinypet.v",)), flip_span=1536, flips=12),
     )
 }
 
@@ -1560,7 +1560,12 @@ NRRD_CASES = (
     ("type-block", "type block without a block size", {"type": "block"}, "error"),
     ("type-wider", "type double: four times the data there is", {"type": "double"}, "error"),
     ("encoding-bogus", "encoding bogus", {"encoding": "bogus"}, "error"),
-    ("encoding-gzip-on-raw", "encoding gzip on raw data", {"encoding": "gzip"}, "error"),
+    (
+        "encoding-gzip-on-raw",
+        "encoding gzip on raw data (zlib reads data with no gzip header as it is)",
+        {"encoding": "gzip"},
+        "either",
+    ),
     ("endian-missing", "no endian for 16-bit data", {"endian": None}, "error"),
     ("line-skip-huge", "line skip 1000000", {"line skip": "1000000"}, "error"),
     ("byte-skip-huge", "byte skip 10^12", {"byte skip": "1000000000000"}, "error"),
