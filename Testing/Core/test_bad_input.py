@@ -22,7 +22,8 @@ well under a second). The rules:
 * imread raises OSError or ValueError naming the file, and nothing reaches fd 1 or 2 during the read (Python
   warnings are recorded, not printed, and are no noise); a crash or hang of the worker is the case's;
 * plastimatch: never a signal or a hang;
-* no caller leaves a file beside the input;
+* no caller leaves a file beside the input, or a process running (each tool and worker runs in a process group of
+  its own; what is left of it after a read is reported and ended, and a hang ends the whole group);
 * expectations (see the corpus): ``error`` must be refused; ``nibabel`` must give nibabel's get_fdata() and
   affine exactly, or be refused where nibabel raises; ``either`` may be read or refused (where nibabel reads the
   file too, a read must agree with it).
@@ -41,7 +42,8 @@ turns it off, as a sanitizer build needs), so that a reader believing a header c
 One test per caller runs every case and fails with a table of every problem (class, case, caller, failure,
 detail); the whole table is also written to bad-input-results.tsv in pytest's temporary directory. Run it
 through CTest (``ctest -R pytest.test_bad_input``), which sets NI2NPY, NIBRIDGE_READ_WITH_FACTORIES,
-NIBRIDGE_PLUGIN_DIR and PYTHONPATH.
+NIBRIDGE_PLUGIN_DIR and PYTHONPATH; $NIBRIDGE_BAD_INPUT_CASES (a regular expression) runs only the cases whose names
+match it, to look at one class again.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import resource
 import select
 import shutil
@@ -94,6 +97,7 @@ FAILURES = (
     "wrong exit status",
     "noise",
     "file left behind",
+    "process left behind",
 )
 
 
@@ -238,6 +242,7 @@ class Worker:
                 stderr=log,
                 text=True,
                 env=_child_environment(),
+                start_new_session=True,  # its own process group: whatever a read starts is found and ended
             )
         answer = self._exchange({"ping": True}, WORKER_START_LIMIT)
         if not isinstance(answer, dict) or not answer.get("pong"):
@@ -271,9 +276,19 @@ class Worker:
         request = {"path": str(path), "output": str(output), "capture": str(capture)}
         return self._exchange(request, TIME_LIMIT)
 
+    def left_behind(self) -> list[str]:
+        """Processes the last read started that still run (ended now)."""
+        if self.process is None:
+            return []
+        left = [member for member in _group_members(self.process.pid) if member[0] != self.process.pid]
+        for pid, _ in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return [command for _, command in left]
+
     def stop(self):
         if self.process is not None:
-            self.process.kill()
+            _end_group(self.process.pid)
             self.process.wait()
             self.process = None
 
@@ -282,19 +297,56 @@ def _listing(directory: Path) -> set[str]:
     return {entry.name for entry in directory.iterdir()}
 
 
-def _run_tool(command, environment=None):
-    """(returncode or None on a hang, stderr)."""
+def _group_members(group: int) -> list[tuple[int, str]]:
+    """The processes of a process group: (pid, command line)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # it ended meanwhile
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append((int(entry.name), command))
+    return members
+
+
+def _end_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
+
+
+@dataclasses.dataclass
+class ToolResult:
+    returncode: int | None  # None: no exit within the time limit
+    stderr: str
+    left_behind: list[str]  # processes it started that outlived it (ended now)
+
+
+def _run_tool(command, environment=None) -> ToolResult:
+    """Runs a tool in a process group of its own; whatever is left of the group afterwards is ended."""
+    process = subprocess.Popen(
+        [*map(str, command)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=environment or _child_environment(),
+        start_new_session=True,
+    )
     try:
-        result = subprocess.run(
-            [*map(str, command)],
-            check=False,
-            capture_output=True,
-            timeout=TIME_LIMIT,
-            env=environment or _child_environment(),
-        )
-    except subprocess.TimeoutExpired as expired:
-        return None, (expired.stderr or b"").decode(errors="replace")
-    return result.returncode, result.stderr.decode(errors="replace")
+        _, stderr = process.communicate(timeout=TIME_LIMIT)
+        returncode = process.returncode
+    except subprocess.TimeoutExpired:
+        # The tool itself may have exited while a process it started holds stderr open.
+        returncode = process.poll()
+        left = [command for pid, command in _group_members(process.pid) if pid != process.pid]
+        _end_group(process.pid)
+        _, stderr = process.communicate()
+        return ToolResult(returncode, stderr.decode(errors="replace"), left if returncode is not None else [])
+    left = [command for _, command in _group_members(process.pid)]
+    _end_group(process.pid)
+    return ToolResult(returncode, stderr.decode(errors="replace"), left)
 
 
 def _compare(values: np.ndarray, affine: np.ndarray, reference: Reference) -> str | None:
@@ -355,9 +407,16 @@ def _judge_refusal(run: Run, reference: Reference | None, message: str) -> None:
     run.problems.append(("refused what nibabel reads", _short(message)))
 
 
-def _judge_tool(run: Run, returncode, stderr: str, output: Path, reference) -> None:
+def _left_behind(run: Run, result: ToolResult) -> ToolResult:
+    if result.left_behind:
+        run.problems.append(("process left behind", _short("; ".join(result.left_behind))))
+    return result
+
+
+def _judge_tool(run: Run, result: ToolResult, output: Path, reference) -> None:
     """ni2npy and the C++ reader: exit status, one line naming the file, the outputs."""
     path = run.case.path
+    returncode, stderr = result.returncode, result.stderr
     if returncode is None:
         run.outcome = "hang"
         run.problems.append(("hang", f"no exit within {TIME_LIMIT:g} s; stderr: {_short(_last_lines(stderr))}"))
@@ -467,19 +526,18 @@ class Runner:
         if reference is not None and reference.answer.get("dtype", "")[1:] in ("i8", "u8"):
             options.append("--allow-lossy")  # DESIGN.md: int64 -> float64 needs an explicit option
         command = [self.tools["ni2npy"], run.case.path, output / OUTPUTS[0], "--affine", output / OUTPUTS[1], *options]
-        returncode, stderr = _run_tool(command)
-        _judge_tool(run, returncode, stderr, output, reference)
+        _judge_tool(run, _left_behind(run, _run_tool(command)), output, reference)
 
     def _run_factories(self, run: Run, reference, output: Path):
         command = [self.tools["factories"], run.case.path, *(output / name for name in OUTPUTS)]
-        returncode, stderr = _run_tool(command)
-        _judge_tool(run, returncode, stderr, output, reference)
+        _judge_tool(run, _left_behind(run, _run_tool(command)), output, reference)
 
     def _run_plastimatch(self, run: Run, reference, output: Path):
         del reference  # plastimatch: no crash and no hang; its values are the plugin tests' business
         environment = _child_environment(ITK_AUTOLOAD_PATH=self.tools["plugin_dir"], NIBRIDGE_PLUGIN_NIFTI="nibabel")
         command = [self.tools["plastimatch"], "convert", "--input", run.case.path, "--output-img", output / "x.nrrd"]
-        returncode, stderr = _run_tool(command, environment)
+        result = _left_behind(run, _run_tool(command, environment))
+        returncode, stderr = result.returncode, result.stderr
         if returncode is None:
             run.outcome = "hang"
             run.problems.append(("hang", f"no exit within {TIME_LIMIT:g} s; stderr: {_short(_last_lines(stderr))}"))
@@ -492,7 +550,11 @@ class Runner:
     def _run_imread(self, run: Run, reference, output: Path):
         path = run.case.path
         capture = output.parent / "imread-fd2.txt"
-        answer = self._worker("imread").ask(path, output, capture)
+        worker = self._worker("imread")
+        answer = worker.ask(path, output, capture)
+        left = worker.left_behind()
+        if left:
+            run.problems.append(("process left behind", _short("; ".join(left))))
         noise = capture.read_bytes().decode(errors="replace") if capture.exists() else ""
         if isinstance(answer, tuple):
             run.outcome = answer[0]
@@ -577,7 +639,19 @@ def written_corpus(tmp_path_factory) -> list[bad.WrittenCase]:
 
 
 @pytest.fixture(scope="session")
-def survey(written_corpus, tmp_path_factory):
+def selected_corpus(written_corpus) -> list[bad.WrittenCase]:
+    """The cases whose names match $NIBRIDGE_BAD_INPUT_CASES (a regular expression), or every case."""
+    pattern = os.environ.get("NIBRIDGE_BAD_INPUT_CASES")
+    if not pattern:
+        return written_corpus
+    selected = [case for case in written_corpus if re.search(pattern, case.name)]
+    if not selected:
+        pytest.fail(f"NIBRIDGE_BAD_INPUT_CASES={pattern!r} matches no case")
+    return selected
+
+
+@pytest.fixture(scope="session")
+def survey(selected_corpus, tmp_path_factory):
     """Every case through every caller that can run: (runs, callers that cannot run, the results file)."""
     tools, missing = _tool_problems()
     work = tmp_path_factory.mktemp("bad-input-runs")
@@ -590,7 +664,7 @@ def survey(written_corpus, tmp_path_factory):
     runs = []
     try:
         with limits_for_children(), concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-            for case_runs in pool.map(runner.run_case, written_corpus):
+            for case_runs in pool.map(runner.run_case, selected_corpus):
                 runs += case_runs
     finally:
         runner.stop()
