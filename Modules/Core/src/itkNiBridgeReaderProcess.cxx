@@ -239,9 +239,12 @@ DecodeInformation(const std::string & text, ImageIOBase & target)
     target.SetComponentType(static_cast<IOComponentEnum>(information.at("componentType").get<int>()));
     target.SetNumberOfComponents(information.at("components").get<unsigned int>());
     MetaDataDictionary dictionary;
-    for (const auto & [key, entry] : information.at("metadata").items())
+    for (const auto & item : information.at("metadata").items())
     {
-      const std::string typeName = entry.at("type").get<std::string>();
+      // Not a structured binding: a lambda may not capture one in C++17 (clang refuses; GCC allows it).
+      const std::string &    key = item.key();
+      const nlohmann::json & entry = item.value();
+      const std::string      typeName = entry.at("type").get<std::string>();
       ForEachEntryType([&](auto type) {
         using T = typename decltype(type)::Type;
         if (typeName == type.name)
