@@ -21,7 +21,7 @@ well under a second). The rules:
   at most one line and writes exactly its two outputs;
 * imread raises OSError or ValueError naming the file, and nothing reaches fd 1 or 2 during the read (Python
   warnings are recorded, not printed, and are no noise); a crash or hang of the worker is the case's;
-* plastimatch: never a signal or a hang;
+* plastimatch: never a signal or a hang (the report says what plastimatch does with the file without the plugin);
 * no caller leaves a file beside the input, or a process running (each tool and worker runs in a process group of
   its own; what is left of it after a read is reported and ended, and a hang ends the whole group);
 * expectations (see the corpus): ``error`` must be refused; ``nibabel`` must give nibabel's get_fdata() and
@@ -305,12 +305,23 @@ def _group_members(group: int) -> list[tuple[int, str]]:
             continue
         try:
             fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            if int(fields[2]) != group or fields[0] == "Z":
+                continue
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:  # it ended meanwhile
             continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append((int(entry.name), command))
+        members.append((int(entry.name), command))
     return members
+
+
+def _group_exists(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _end_group(group: int) -> None:
@@ -344,7 +355,7 @@ def _run_tool(command, environment=None) -> ToolResult:
         _end_group(process.pid)
         _, stderr = process.communicate()
         return ToolResult(returncode, stderr.decode(errors="replace"), left if returncode is not None else [])
-    left = [command for _, command in _group_members(process.pid)]
+    left = [command for _, command in _group_members(process.pid)] if _group_exists(process.pid) else []
     _end_group(process.pid)
     return ToolResult(returncode, stderr.decode(errors="replace"), left)
 
@@ -538,14 +549,20 @@ class Runner:
         command = [self.tools["plastimatch"], "convert", "--input", run.case.path, "--output-img", output / "x.nrrd"]
         result = _left_behind(run, _run_tool(command, environment))
         returncode, stderr = result.returncode, result.stderr
+        if returncode is not None and returncode >= 0:
+            run.outcome = "read" if returncode == 0 else "refused"
+            return
+        # Still the plugin's failure, but say whether plastimatch's own ITK does the same without it.
+        alone = _run_tool(command, _child_environment()).returncode
+        itself = "hangs" if alone is None else _signal_name(alone) if alone < 0 else f"exit status {alone}"
         if returncode is None:
             run.outcome = "hang"
-            run.problems.append(("hang", f"no exit within {TIME_LIMIT:g} s; stderr: {_short(_last_lines(stderr))}"))
-        elif returncode < 0:
-            run.outcome = "crash"
-            run.problems.append(("crash", f"{_signal_name(returncode)}; stderr: {_short(_last_lines(stderr))}"))
+            detail = f"no exit within {TIME_LIMIT:g} s"
         else:
-            run.outcome = "read" if returncode == 0 else "refused"
+            run.outcome = "crash"
+            detail = _signal_name(returncode)
+        stderr = _short(_last_lines(stderr))
+        run.problems.append((run.outcome, f"{detail} (without the plugin: {itself}); stderr: {stderr}"))
 
     def _run_imread(self, run: Run, reference, output: Path):
         path = run.case.path
