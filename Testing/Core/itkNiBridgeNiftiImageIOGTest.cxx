@@ -1001,6 +1001,21 @@ TEST(NiBridgeNiftiImageIO, GzipHeadersAreReadAsPythonReadsThemWithEitherDecoder)
   }
 }
 
+TEST(NiBridgeNiftiImageIO, ABadMagicStringIsQuotedOnOnePrintableLine)
+{
+  // The magic's raw bytes went into the message: a line break split it (found by nibridgeFuzzNiftiHeader). A NIfTI-2
+  // file is sniffed by its size field, then its magic is checked (bytes 4 to 8).
+  const std::string fileName = OutputPath("bad-magic.nii");
+  WriteNifti(MakeImage<ShortImage>({ { 2, 2, 2 } }, 16).GetPointer(), fileName, true);
+  std::string bytes = ReadBytes(fileName);
+  bytes.replace(4, 4, std::string("n\n\xff\0", 4));
+  WriteBytes(fileName, bytes);
+  const std::string error = ReadError(fileName);
+  EXPECT_NE(error.find(Quoted(fileName)), std::string::npos) << error;
+  EXPECT_NE(error.find("magic string 'n\\x0a\\xff' is not valid"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
 TEST(NiBridgeNiftiImageIO, AVoxOffsetInsideTheHeaderIsAnError)
 {
   const std::string fileName = OutputPath("vox-offset-1.nii");

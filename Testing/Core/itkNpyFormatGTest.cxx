@@ -413,6 +413,35 @@ TEST(NpyFormat, StructuredDTypesAreRefused)
                             "structured dtypes");
 }
 
+TEST(NpyFormat, HeaderTextInAMessageIsOnePrintableAsciiLine)
+{
+  // A header may hold line breaks, NULs and bytes that are no UTF-8: a message quoting it stays one line that a
+  // terminal or a Python str can hold (found by nibridgeFuzzNpyHeader's check of every message).
+  for (const std::string descr : { Bytes("<\xff\xfe"
+                                         "8"),
+                                   Bytes("a\nb"),
+                                   Bytes("\xc3\xa9"
+                                         "t\x00") })
+  {
+    SCOPED_TRACE(descr);
+    std::string message;
+    try
+    {
+      ParseBytes(RawHeader("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }"));
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      message = error.GetDescription();
+    }
+    ASSERT_NE(message.find(TestFileName), std::string::npos) << message;
+    for (const char character : message)
+    {
+      EXPECT_TRUE(character >= 0x20 && character < 0x7f) << "byte " << static_cast<int>(character) << " in " << message;
+    }
+    EXPECT_NE(message.find("\\x"), std::string::npos) << message;
+  }
+}
+
 TEST(NpyFormat, BadMagicStringsAreRefused)
 {
   ExpectNpyError([]() { ParseBytes(Bytes("\x93NUMPX\x01\x00\x10\x00")); }, "bad magic string");

@@ -42,7 +42,7 @@ Finding(const std::string & what)
   std::abort();
 }
 
-/** Checks that an error is a clear one: its message is one line (a trailing line break allowed) and, when
+/** Checks that an error is a clear one: its message is one printable line (a trailing line break allowed) and, when
  * `mustName` is given, contains it (the input's name, as the user gave it). */
 inline void
 ExpectClearError(const itk::ExceptionObject & error, const std::string & mustName)
@@ -59,6 +59,28 @@ ExpectClearError(const itk::ExceptionObject & error, const std::string & mustNam
   if (message.find('\n') != std::string::npos || message.find('\r') != std::string::npos)
   {
     Finding("an error message of several lines: " + message);
+  }
+  // Printable: no control characters, and UTF-8 (a Python str, a terminal); the targets' file names are ASCII.
+  for (std::size_t position = 0; position < message.size();)
+  {
+    const auto         lead = static_cast<unsigned char>(message[position]);
+    const unsigned int length = lead < 0x80           ? 1
+                                : (lead >> 5) == 0x6  ? 2
+                                : (lead >> 4) == 0xe  ? 3
+                                : (lead >> 3) == 0x1e ? 4
+                                                      : 0;
+    bool valid = length != 0 && position + length <= message.size() && (lead >= 0x20 || lead == '\t') && lead != 0x7f &&
+                 !(length == 2 && lead < 0xc2);
+    for (unsigned int next = 1; valid && next < length; ++next)
+    {
+      valid = (static_cast<unsigned char>(message[position + next]) >> 6) == 0x2;
+    }
+    if (!valid)
+    {
+      Finding("an error message with a control character or a byte that is no UTF-8 at " + std::to_string(position) +
+              ": " + message);
+    }
+    position += length;
   }
   if (!mustName.empty() && message.find(mustName) == std::string::npos)
   {

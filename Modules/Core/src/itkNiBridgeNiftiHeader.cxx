@@ -21,6 +21,8 @@
 #include <cstring>
 #include <limits>
 
+#include <sys/stat.h>
+
 namespace itk
 {
 namespace nibridge
@@ -519,6 +521,28 @@ ThrowHeaderError(const std::string & fileName, const std::string & reason)
   itkGenericExceptionMacro(<< '"' << fileName << "\": " << reason);
 }
 
+/** A header field's raw bytes for a message, as Python's bytes repr writes them: printable ASCII as it is, any other
+ * byte (a line break, a NUL, a byte that is no UTF-8) as \xNN, so that the message stays one printable line. */
+std::string
+EscapedBytes(const std::string & bytes)
+{
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string           text;
+  for (const char character : bytes)
+  {
+    const auto byte = static_cast<unsigned char>(character);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\')
+    {
+      text += character;
+    }
+    else
+    {
+      text += byte == '\\' ? std::string("\\\\") : std::string("\\x") + digits[byte >> 4] + digits[byte & 0xf];
+    }
+  }
+  return text;
+}
+
 /** nibabel's SPM2 scaling (Spm2AnalyzeHeader.get_slope_inter): the scale factor (funused1, with funused2 as
  * intercept), else the gl/cal ranges; none (1, 0) when neither is usable. */
 void
@@ -819,6 +843,68 @@ NiftiHeader::GetVoxelBlock(const std::string & imageName) const
   return block;
 }
 
+namespace
+{
+/** nibabel's reading of a single file's header extensions (Nifti1Extensions.from_fileobj), for its errors: when the
+ * four bytes after the header say there are extensions, they are read one after the other while at least 16 bytes
+ * remain before vox_offset, each an esize (which counts its own 8 bytes) and an ecode, then esize - 8 bytes of
+ * content, which nibabel reads from the file whatever vox_offset says. A size below 8, or content past the end of the
+ * file, is nibabel's error, and so NiBridge's. (A pair's header is read to its end, where nibabel reads none.) */
+void
+CheckExtensions(const std::string & fileName,
+                const NiftiFiles &  files,
+                std::string         raw,
+                std::size_t         headerSize,
+                std::uint64_t       dataOffset,
+                bool                swapped)
+{
+  if (raw.size() < headerSize + 4 || raw[headerSize] == '\0')
+  {
+    return;
+  }
+  // The file's decoded bytes up to `end`, read again where the first read did not reach; whether there are as many.
+  constexpr std::uint64_t LargestRead = 64 << 20;
+  const auto              holds = [&](std::uint64_t end) {
+    if (end <= raw.size())
+    {
+      return true;
+    }
+    if (end <= LargestRead)
+    {
+      raw = ReadHeaderBytes(files, fileName, static_cast<std::size_t>(end));
+      return end <= raw.size();
+    }
+    struct stat status;
+    return files.gzipped ||
+           (stat(files.header.c_str(), &status) == 0 && end <= static_cast<std::uint64_t>(status.st_size));
+  };
+  std::int64_t  size = static_cast<std::int64_t>(dataOffset) - static_cast<std::int64_t>(headerSize + 4);
+  std::uint64_t position = headerSize + 4;
+  while (size >= 16)
+  {
+    if (!holds(position + 8))
+    {
+      ThrowHeaderError(fileName, "failed to read extension header (the file ends inside it)");
+    }
+    const std::int64_t esize = RawInt32(raw, position, swapped);
+    if (esize < 8)
+    {
+      ThrowHeaderError(fileName,
+                       "an extension's size is " + std::to_string(esize) +
+                         " (nibabel: read length must be non-negative), so its content cannot be read");
+    }
+    if (!holds(position + static_cast<std::uint64_t>(esize)))
+    {
+      ThrowHeaderError(fileName,
+                       "failed to read extension content: an extension of " + std::to_string(esize) +
+                         " bytes runs past the end of the file");
+    }
+    size -= esize;
+    position += static_cast<std::uint64_t>(esize);
+  }
+}
+} // namespace
+
 NiftiHeader
 ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
 {
@@ -938,13 +1024,17 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
                      "vox offset " + std::to_string(result.dataOffset) + " too low for single file nifti" +
                        (isNifti2 ? "2" : "1") + " (the data would start inside the header)");
   }
+  if (isNifti && !files.pair)
+  {
+    CheckExtensions(fileName, files, raw, headerSize, result.dataOffset, swapped);
+  }
   if (isNifti)
   {
     const std::string magic = header.Bytes("magic");
     const bool        valid = isNifti2 ? (magic == "ni2" || magic == "n+2") : (magic == "ni1" || magic == "n+1");
     if (!valid)
     {
-      ThrowHeaderError(fileName, "magic string '" + magic + "' is not valid");
+      ThrowHeaderError(fileName, "magic string '" + EscapedBytes(magic) + "' is not valid");
     }
   }
 
@@ -966,6 +1056,18 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
   else
   {
     SetSpm2Scaling(header, result);
+    // nibabel scales integers in the first float type that holds slope * (type's min and max) + inter finitely; a
+    // NaN scale (from a NaN calibrated range) fits none: "Overflow using highest floating point type".
+    const bool integers = result.dataType.channels == 1 && !IsComplex(result.dataType.component) &&
+                          result.dataType.component != ComponentType::Float32 &&
+                          result.dataType.component != ComponentType::Float64;
+    if (integers && (!std::isfinite(result.slope) || !std::isfinite(result.inter)))
+    {
+      ThrowHeaderError(fileName,
+                       "its SPM scaling (slope " + PythonFloatText(result.slope) + ", intercept " +
+                         PythonFloatText(result.inter) +
+                         ") is not finite: Overflow using highest floating point type (nibabel)");
+    }
   }
 
   // The affine and zooms.

@@ -42,7 +42,9 @@ ThrowNpyError(const std::string & fileName, const std::string & reason)
   itkGenericExceptionMacro(<< '"' << fileName << "\": " << reason);
 }
 
-/** Quotes a piece of header text for a message, cut short so that a 1 MiB header never becomes a 1 MiB message. */
+/** Quotes a piece of header text for a message, cut short so that a 1 MiB header never becomes a 1 MiB message, every
+ * byte outside printable ASCII as \xNN: a header may hold anything (line breaks, bytes that are no UTF-8, a UTF-8
+ * character the cut would split), and the message must stay one line that any caller can show. */
 std::string
 Quote(const std::string & text)
 {
@@ -52,7 +54,7 @@ Quote(const std::string & text)
   for (const char character : shown)
   {
     const auto byte = static_cast<unsigned char>(character);
-    if (byte < 0x20 || byte == 0x7f)
+    if (byte < 0x20 || byte >= 0x7f)
     {
       static constexpr char hexDigits[] = "0123456789abcdef";
       quoted += "\\x";
