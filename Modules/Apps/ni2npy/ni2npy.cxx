@@ -37,7 +37,9 @@ Run(int argc, char ** argv)
                                  "for NIfTI files; components are a trailing axis.",
                 "ni2npy" };
   app.set_version_flag("--version", std::string("ni2npy (NiBridge) ") + NIBRIDGE_VERSION);
-  app.add_option("INPUT", options.input, "image file to read")->required()->check(CLI::ExistingFile);
+  // A missing input is a usage error (exit status 2); one that exists but is no readable regular file (a directory,
+  // a FIFO) is the read guard's error (exit status 1), as for any other bad input.
+  app.add_option("INPUT", options.input, "image file to read")->required()->check(CLI::ExistingPath);
   app.add_option("OUTPUT", options.output, "the .npy file to write")->required();
   const std::vector<std::string> dtypes = ni2npy::SupportedDTypeNames();
   std::string                    dtypeList;

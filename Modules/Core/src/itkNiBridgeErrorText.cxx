@@ -10,6 +10,59 @@ namespace itk
 {
 namespace nibridge
 {
+namespace
+{
+/** The length of the valid UTF-8 sequence at `text[position]`, or 0 if there is none. */
+std::size_t
+Utf8SequenceLength(const std::string & text, std::size_t position)
+{
+  const auto        lead = static_cast<unsigned char>(text[position]);
+  const std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xE  ? 3
+                             : (lead >> 3) == 0x1E ? 4
+                                                   : 0;
+  if (length == 0 || position + length > text.size() || (length == 2 && lead < 0xC2))
+  {
+    return 0;
+  }
+  for (std::size_t next = 1; next < length; ++next)
+  {
+    if ((static_cast<unsigned char>(text[position + next]) >> 6) != 0x2)
+    {
+      return 0;
+    }
+  }
+  return length;
+}
+
+/** The text with what a file's damaged header may put into a message made printable: bytes that are no UTF-8, and
+ * control characters, as \xNN; so that every caller (a terminal, a Python str) can show it. */
+std::string
+PrintableText(const std::string & text)
+{
+  std::string printable;
+  printable.reserve(text.size());
+  for (std::size_t position = 0; position < text.size();)
+  {
+    const auto        byte = static_cast<unsigned char>(text[position]);
+    const std::size_t length = Utf8SequenceLength(text, position);
+    if (length == 0 || (length == 1 && (byte < 0x20 || byte == 0x7F) && byte != '\t'))
+    {
+      static const char digits[] = "0123456789abcdef";
+      printable += "\\x";
+      printable += digits[byte >> 4];
+      printable += digits[byte & 0xF];
+      ++position;
+      continue;
+    }
+    printable.append(text, position, length);
+    position += length;
+  }
+  return printable;
+}
+} // namespace
+
 std::string
 OneLineReason(const std::string & description, bool withTraceback)
 {
@@ -52,7 +105,7 @@ OneLineReason(const std::string & description, bool withTraceback)
   {
     result.erase(traceback);
   }
-  return result;
+  return PrintableText(result);
 }
 
 std::string

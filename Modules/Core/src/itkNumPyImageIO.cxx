@@ -401,9 +401,9 @@ NumPyImageIO::CanReadFile(const char * fileName)
 {
   try
   {
-    if (fileName == nullptr || !HasNpyExtension(fileName))
+    if (fileName == nullptr || !HasNpyExtension(fileName) || !nibridge::IsRegularFile(fileName))
     {
-      return false;
+      return false; // a FIFO would block the open below for ever
     }
     std::ifstream file(fileName, std::ios::in | std::ios::binary);
     char          magic[6] = {};

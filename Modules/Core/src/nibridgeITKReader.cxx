@@ -15,6 +15,7 @@
 #include "itkNiBridgeITKImageIOs.h"
 #include "itkNiBridgeReadGuard.h"
 #include "itkNiBridgeReaderProcess.h"
+#include "nibridgeITKReaderChecks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -29,7 +30,11 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include <csignal>
+
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -44,146 +49,38 @@ Fail(const std::string & reason)
   return 0;
 }
 
-/** Geometry ITK cannot hold as an image's: a non-finite number, or a spacing of 0. */
+/** The header's geometry as an ITK image holds it: a negative spacing (MetaImage and NRRD allow one) becomes a
+ * positive one with its direction reversed (the same voxel-to-world mapping); false, with the reason, for what no image
+ * holds: a non-finite number or a spacing of 0. */
 bool
-HasUsableGeometry(const itk::ImageIOBase & imageIO, std::string & problem)
+MakeGeometryUsable(itk::ImageIOBase & imageIO, std::string & problem)
 {
   for (unsigned int axis = 0; axis < imageIO.GetNumberOfDimensions(); ++axis)
   {
-    const double spacing = imageIO.GetSpacing(axis);
-    if (!std::isfinite(spacing) || !std::isfinite(imageIO.GetOrigin(axis)))
+    const double        spacing = imageIO.GetSpacing(axis);
+    std::vector<double> direction = imageIO.GetDirection(axis);
+    if (!std::isfinite(spacing) || !std::isfinite(imageIO.GetOrigin(axis)) ||
+        !std::all_of(direction.begin(), direction.end(), [](double element) { return std::isfinite(element); }))
     {
-      problem = "the header's spacing or origin of axis " + std::to_string(axis) + " is not a finite number";
+      problem = "the header's spacing, origin or direction of axis " + std::to_string(axis) + " is not a finite number";
       return false;
     }
-    for (const double element : imageIO.GetDirection(axis))
+    if (spacing == 0.0)
     {
-      if (!std::isfinite(element))
+      problem = "the header gives axis " + std::to_string(axis) + " a spacing of 0";
+      return false;
+    }
+    if (spacing < 0.0)
+    {
+      for (double & element : direction)
       {
-        problem = "the header's direction of axis " + std::to_string(axis) + " is not finite";
-        return false;
+        element = -element;
       }
+      imageIO.SetSpacing(axis, -spacing);
+      imageIO.SetDirection(axis, direction);
     }
   }
   return true;
-}
-
-/** Whether the name ends in `extension` (lower case), in any case. */
-bool
-EndsWith(std::string name, const std::string & extension)
-{
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name.size() > extension.size() &&
-         name.compare(name.size() - extension.size(), extension.size(), extension) == 0;
-}
-
-/** A MetaImage header's fields, as MetaIO reads them: "Key = value" lines up to ElementDataFile, which ends it. */
-struct MetaImageHeader
-{
-  std::map<std::string, std::string> fields;
-  std::uint64_t                      end = 0; // the offset after the ElementDataFile line: LOCAL data starts here
-};
-
-MetaImageHeader
-ReadMetaImageHeader(const std::string & fileName)
-{
-  MetaImageHeader header;
-  std::ifstream   file(fileName, std::ios::binary);
-  std::string     line;
-  while (header.end < (1u << 20) && std::getline(file, line))
-  {
-    header.end += line.size() + 1;
-    const auto equals = line.find('=');
-    if (equals == std::string::npos)
-    {
-      continue;
-    }
-    const auto trim = [](std::string text) {
-      const auto first = text.find_first_not_of(" \t\r");
-      const auto last = text.find_last_not_of(" \t\r");
-      return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
-    };
-    const std::string key = trim(line.substr(0, equals));
-    header.fields[key] = trim(line.substr(equals + 1));
-    if (key == "ElementDataFile")
-    {
-      break;
-    }
-  }
-  return header;
-}
-
-/** MetaIO loops for ever on a negative NDims and trusts the rest of the header: its number fields are checked here
- * before MetaIO reads them. */
-void
-CheckMetaImageHeader(const std::string & fileName, const MetaImageHeader & header)
-{
-  const auto integerField = [&](const char * key, long long lowest, long long highest) {
-    const auto found = header.fields.find(key);
-    if (found == header.fields.end())
-    {
-      return;
-    }
-    std::istringstream values(found->second);
-    long long          value = 0;
-    while (values >> value)
-    {
-      if (value < lowest || value > highest)
-      {
-        itkGenericExceptionMacro(<< '"' << fileName << "\": the MetaImage header's " << key << " holds " << value
-                                 << ", outside " << lowest << " to " << highest);
-      }
-    }
-  };
-  integerField("NDims", 1, 32);
-  integerField("DimSize", 1, std::numeric_limits<std::int64_t>::max());
-  integerField("ElementNumberOfChannels", 1, 1 << 20);
-}
-
-/** Where an uncompressed MetaImage keeps its voxels, for the guard's check of the file's size. */
-std::optional<itk::nibridge::StoredVoxels>
-MetaImageStoredVoxels(const std::string & fileName, const MetaImageHeader & header, std::uint64_t bytes)
-{
-  const auto field = [&](const char * key) {
-    const auto found = header.fields.find(key);
-    return found == header.fields.end() ? std::string() : found->second;
-  };
-  std::string compressed = field("CompressedData");
-  std::transform(
-    compressed.begin(), compressed.end(), compressed.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (compressed == "true" || compressed == "1")
-  {
-    // zlib data: bounded by what its compressed bytes can decode to (the memory limit applies too).
-    std::error_code     ignored;
-    const std::uint64_t fileBytes = std::filesystem::file_size(fileName, ignored);
-    const std::string   dataFile = field("ElementDataFile");
-    if (dataFile != "LOCAL" || fileBytes == static_cast<std::uint64_t>(-1) || fileBytes <= header.end)
-    {
-      return std::nullopt;
-    }
-    return itk::nibridge::StoredVoxels{ fileName, 0, bytes, true, fileBytes - header.end };
-  }
-  const std::string dataFile = field("ElementDataFile");
-  if (dataFile == "LOCAL" || dataFile == "Local" || dataFile == "local")
-  {
-    return itk::nibridge::StoredVoxels{ fileName, header.end, bytes, false };
-  }
-  if (dataFile.empty() || dataFile.find('%') != std::string::npos || dataFile.find(' ') != std::string::npos ||
-      dataFile == "LIST")
-  {
-    return std::nullopt; // a list of slice files, read by MetaIO's own rules
-  }
-  const std::string headerSize = field("HeaderSize");
-  if (!headerSize.empty() && headerSize != "0")
-  {
-    return std::nullopt; // -1 (the data ends the file) or a skipped header: MetaIO seeks
-  }
-  std::filesystem::path data(dataFile);
-  if (data.is_relative())
-  {
-    data = std::filesystem::path(fileName).parent_path() / data;
-  }
-  return itk::nibridge::StoredVoxels{ data.string(), 0, bytes, false };
 }
 
 int
@@ -191,14 +88,8 @@ Run(const std::string & fileName, std::uint64_t memoryLimit)
 {
   const int socket = readerprocess::SocketDescriptor;
   itk::nibridge::CheckInputFile(fileName);
-  const bool      metaImage = EndsWith(fileName, ".mha") || EndsWith(fileName, ".mhd");
-  MetaImageHeader metaImageHeader;
-  if (metaImage)
-  {
-    metaImageHeader = ReadMetaImageHeader(fileName);
-    CheckMetaImageHeader(fileName, metaImageHeader);
-  }
-  itk::ImageIOBase::Pointer imageIO;
+  const nibridge_itk_reader::HeaderChecks headerChecks(fileName); // before MetaIO or NrrdIO read the header
+  itk::ImageIOBase::Pointer               imageIO;
   for (const itk::nibridge::ProvidedImageIO & provided : itk::nibridge::ITKImageIOs())
   {
     itk::ImageIOBase::Pointer candidate = provided.create();
@@ -217,13 +108,9 @@ Run(const std::string & fileName, std::uint64_t memoryLimit)
   imageIO->ReadImageInformation();
   setenv("NIBRIDGE_MEMORY_LIMIT", std::to_string(memoryLimit).c_str(), 1); // the parent's limit, measured there
   std::uint64_t bytes = itk::nibridge::CheckImageInformation(*imageIO, fileName);
-  if (metaImage && std::string(imageIO->GetNameOfClass()) == "MetaImageIO")
-  {
-    bytes =
-      itk::nibridge::CheckImageInformation(*imageIO, fileName, MetaImageStoredVoxels(fileName, metaImageHeader, bytes));
-  }
+  bytes = itk::nibridge::CheckImageInformation(*imageIO, fileName, headerChecks.StoredVoxelsOf(bytes));
   std::string problem;
-  if (!HasUsableGeometry(*imageIO, problem))
+  if (!MakeGeometryUsable(*imageIO, problem))
   {
     return Fail('"' + fileName + "\": " + problem);
   }
@@ -244,6 +131,7 @@ Run(const std::string & fileName, std::uint64_t memoryLimit)
     region.SetSize(axis, imageIO->GetDimensions(axis));
   }
   imageIO->SetIORegion(region);
+  headerChecks.CheckCompressedData(bytes); // MetaIO and NrrdIO would hand over what a damaged stream decodes to
   std::unique_ptr<char[]> buffer(new char[static_cast<std::size_t>(bytes)]); // not zeroed: the reader fills it
   imageIO->Read(buffer.get());
   readerprocess::SendFrame(socket, readerprocess::DataTag, buffer.get(), bytes);
@@ -257,6 +145,12 @@ main(int argc, char * argv[])
   // A crash here is reported by the parent; it leaves no core file behind.
   const rlimit noCore{ 0, 0 };
   setrlimit(RLIMIT_CORE, &noCore);
+  // Ends with the parent (killed, or crashed): a reader blocked on a damaged file must not outlive it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1)
+  {
+    return 0; // the parent is gone already
+  }
   if (argc != 3)
   {
     return Fail("nibridge-itk-reader: usage: nibridge-itk-reader FILE MEMORY_LIMIT_BYTES (NiBridge's helper)");

@@ -22,15 +22,19 @@ Conventions (the C++ side relies on them):
 """
 
 import contextlib
+import gzip
 import json
 import math
 import os
 import secrets
+import stat
 import threading
 import warnings
+import zlib
 
 import nibabel
 import nibabel.ecat
+import nibabel.imageclasses
 import numpy as np
 from nibabel.arrayproxy import ArrayProxy
 from nibabel.minc1 import MincImageArrayProxy
@@ -114,12 +118,68 @@ def stored_dtype(image):
         return None
 
 
+def _file_kind(mode):
+    """What a non-regular file is, for messages."""
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _check_regular(names):
+    for name in names:
+        if isinstance(name, str) and os.path.lexists(name):
+            mode = os.stat(name).st_mode
+            if not stat.S_ISREG(mode):
+                raise OSError(f'"{name}" is {_file_kind(mode)}, not a regular file')
+
+
+def files_nibabel_opens(filename):
+    """The files ``nibabel.load(filename)`` opens, found as it finds them (the first image class whose
+    ``path_maybe_image`` takes the file); empty where no class takes it."""
+    sniff = None
+    for klass in nibabel.imageclasses.all_image_classes:
+        try:
+            taken, sniff = klass.path_maybe_image(filename, sniff)
+            if taken:
+                return [holder.filename for holder in klass.filespec_to_file_map(filename).values()]
+        except Exception:  # noqa: BLE001, S112 - a class that cannot tell leaves the file to the others
+            continue
+    return []
+
+
+def check_image_files(image):
+    """The read guard for the files nibabel opens besides the one it was given (an AFNI .BRIK, a PAR/REC's .REC, a
+    pair's .img): each must be a regular file, as a FIFO would block the read for ever and /dev/zero never end; and a
+    gzip-compressed one must be a whole, undamaged gzip stream (nibabel reads no further than the voxels it needs, so
+    a bad CRC-32 or a cut trailer would go unnoticed)."""
+    names = [getattr(holder, "filename", None) for holder in image.file_map.values()]
+    _check_regular(names)
+    for name in names:
+        if not isinstance(name, str) or not os.path.lexists(name):
+            continue
+        if name.lower().endswith(".gz"):
+            try:
+                with gzip.open(name, "rb") as stream:
+                    while stream.read(1 << 22):
+                        pass
+            except (OSError, EOFError, zlib.error) as error:
+                raise OSError(f'"{name}" is not a whole gzip stream: {error}') from None
+
+
 def load_image(filename):
-    """Loads ``filename`` with nibabel; ECAT (``.v``) through ``nibabel.ecat.load``, which ``nibabel.load``
-    does not dispatch."""
-    if filename.lower().endswith(".v"):
-        return nibabel.ecat.load(filename)
-    return nibabel.load(filename)
+    """Loads ``filename`` with nibabel (ECAT, ``.v``, through ``nibabel.ecat.load``, which ``nibabel.load`` does not
+    dispatch), then checks the files it will read (check_image_files)."""
+    _check_regular(files_nibabel_opens(filename))  # before nibabel opens any: some open their sidecar at load
+    image = nibabel.ecat.load(filename) if filename.lower().endswith(".v") else nibabel.load(filename)
+    check_image_files(image)
+    return image
 
 
 def pixel_of_dtype(dtype):

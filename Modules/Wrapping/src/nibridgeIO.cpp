@@ -84,8 +84,9 @@ Failure(const char * function, const std::string & path, const std::string & des
 itk::ImageIOBase::Pointer
 CreateImageIO(const std::string & path, itk::IOFileModeEnum mode, std::optional<IOError> & error)
 {
-  const bool reading = mode == itk::IOFileModeEnum::ReadMode;
-  if (reading && !std::filesystem::exists(path))
+  const bool      reading = mode == itk::IOFileModeEnum::ReadMode;
+  std::error_code ignored;
+  if (reading && !std::filesystem::exists(std::filesystem::symlink_status(path, ignored)))
   {
     error = IOError{ PyExc_FileNotFoundError, Failure("imread", path, "no such file") };
     return nullptr;
