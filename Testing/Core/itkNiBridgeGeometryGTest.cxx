@@ -230,6 +230,26 @@ TEST(NiBridgeGeometry, SubnormalElementsBesideNormalStepsRoundTripBitForBit)
   ExpectEqualAffine(large, RASAffineFromGeometry(GeometryFromRASAffine(large, 3)));
 }
 
+TEST(NiBridgeGeometry, ColumnsWhoseSquaresOverflowOrUnderflowAreNoSingularMatrix)
+{
+  // nibabel reads such NIfTI-2 sforms (found by the bad-input corpus): a step near the largest double, whose square
+  // overflows, and a whole column of subnormals, whose squares underflow to 0. Their lengths are computed on the
+  // scaled column, and the affine comes back bit for bit.
+  const double       large = 1.7e308;
+  const double       subnormal = 7 * std::numeric_limits<double>::denorm_min();
+  const AffineMatrix huge =
+    MakeAffine({ { -2, -0.05, -0.57, 76 }, { -0.93, -0.17, 1.2, 15.5 }, { -0.27, 0.99, large, 109 } });
+  const ImageGeometry hugeGeometry = GeometryFromRASAffine(huge, 3);
+  EXPECT_GE(hugeGeometry.spacing[2], large);
+  EXPECT_TRUE(std::isfinite(hugeGeometry.spacing[2]));
+  ExpectEqualAffine(huge, RASAffineFromGeometry(hugeGeometry));
+  const AffineMatrix tiny =
+    MakeAffine({ { -2, subnormal, -0.57, 76 }, { -0.93, subnormal, 1.2, 15.5 }, { -0.27, subnormal, 0.18, 109 } });
+  const ImageGeometry tinyGeometry = GeometryFromRASAffine(tiny, 3);
+  EXPECT_GT(tinyGeometry.spacing[1], 0.0);
+  ExpectEqualAffine(tiny, RASAffineFromGeometry(tinyGeometry));
+}
+
 TEST(NiBridgeGeometry, AnEditedGeometryIsConvertedNotAnsweredWithItsStaleSourceAffine)
 {
   const AffineMatrix affine = MakeAffine({ { 2, 0, 0, 10 }, { 0, 3, 0, 20 }, { 0, 0, 4, 30 } });

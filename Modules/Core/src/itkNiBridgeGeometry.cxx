@@ -27,24 +27,34 @@ namespace
 // F = diag(-1, -1, 1): RAS+ <-> LPS flips the first two physical axes.
 constexpr double RasToLpsSign[3] = { -1.0, -1.0, 1.0 };
 
+double
+ColumnLength(const double * values, unsigned int size);
+
 /** True if the columns of the square matrix are far from linearly dependent, relative to their length. */
 bool
 IsWellConditioned(const double matrix[3][3], unsigned int size)
 {
   double columnNormProduct = 1.0;
+  double scaled[3][3];
   for (unsigned int column = 0; column < size; ++column)
   {
-    double sumOfSquares = 0.0;
+    double values[3] = { 0.0, 0.0, 0.0 };
     for (unsigned int row = 0; row < size; ++row)
     {
-      sumOfSquares += matrix[row][column] * matrix[row][column];
+      values[row] = matrix[row][column];
     }
-    if (!(sumOfSquares > 0.0))
+    const double length = ColumnLength(values, size);
+    if (!(length > 0.0) || !std::isfinite(length))
     {
       return false;
     }
-    columnNormProduct *= std::sqrt(sumOfSquares);
+    // Judged on unit columns: a column of subnormals, or one near the largest double, neither under- nor overflows.
+    for (unsigned int row = 0; row < size; ++row)
+    {
+      scaled[row][column] = matrix[row][column] / length;
+    }
   }
+  matrix = scaled;
   double determinant = 0.0;
   if (size == 3)
   {
@@ -60,6 +70,36 @@ IsWellConditioned(const double matrix[3][3], unsigned int size)
   }
   // Hadamard: |det| <= product of column norms; a tiny ratio means (nearly) parallel columns.
   return std::abs(determinant) > 1e-12 * columnNormProduct;
+}
+
+/** The length of a column of `size` numbers: sqrt of the sum of squares, as NumPy's norm computes it (so that spacings
+ * are the numbers nibabel users compute), or, where the squares overflow or underflow (a step near the largest double,
+ * a column of subnormals), the same length computed on the column scaled by its largest element. */
+double
+ColumnLength(const double * values, unsigned int size)
+{
+  double sumOfSquares = 0.0;
+  double largest = 0.0;
+  for (unsigned int row = 0; row < size; ++row)
+  {
+    sumOfSquares += values[row] * values[row];
+    largest = std::max(largest, std::abs(values[row]));
+  }
+  if (std::isfinite(sumOfSquares) && sumOfSquares >= std::numeric_limits<double>::min())
+  {
+    return std::sqrt(sumOfSquares);
+  }
+  if (largest == 0.0 || !std::isfinite(largest))
+  {
+    return largest == 0.0 ? 0.0 : largest;
+  }
+  double scaledSum = 0.0;
+  for (unsigned int row = 0; row < size; ++row)
+  {
+    const double scaled = values[row] / largest;
+    scaledSum += scaled * scaled;
+  }
+  return largest * std::sqrt(scaledSum);
 }
 
 /** The direction element d = m / spacing, chosen among the neighbouring doubles so that
@@ -222,13 +262,12 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
   ImageGeometry geometry = ImageGeometry::Identity(dimension);
   for (unsigned int column = 0; column < spatial; ++column)
   {
-    double sumOfSquares = 0.0;
+    double lps[3] = { 0.0, 0.0, 0.0 };
     for (unsigned int row = 0; row < spatial; ++row)
     {
-      const double lps = RasToLpsSign[row] * affine[row][column];
-      sumOfSquares += lps * lps;
+      lps[row] = RasToLpsSign[row] * affine[row][column];
     }
-    const double spacing = std::sqrt(sumOfSquares);
+    const double spacing = ColumnLength(lps, spatial);
     geometry.spacing[column] = spacing;
     for (unsigned int row = 0; row < spatial; ++row)
     {
