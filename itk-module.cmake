@@ -17,6 +17,7 @@ itk_module(NiBridge
     ITKIOMeta
   FACTORY_NAMES
     # NiBridge's ImageIOs, in the priority order of itk::nibridge::ImageIOList (a test checks they agree).
+    ImageIO::NiBridgeGuard
     ImageIO::NiBridgeNifti
     ImageIO::NiBridgeMGH
     ImageIO::NumPy

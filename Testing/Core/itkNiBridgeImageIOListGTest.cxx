@@ -7,6 +7,7 @@
 #include "itkNiBridgeImageIOList.h"
 
 #include "itkImageIOFactory.h"
+#include "itkNiBridgeGuardImageIO.h"
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
 #include "itkNumPyImageIOFactory.h"
@@ -43,10 +44,14 @@ constexpr nibridge_test::OutputPathWithPrefix OutputPath{ "imageio-list-" };
 
 TEST(ImageIOList, PutsTheNativeReadersFirstThenNiBabelThenITKsOwnInAHelperProcess)
 {
-  EXPECT_EQ(
-    EntryNames(),
-    (std::vector<std::string>{
-      "NiBridgeNiftiImageIO", "NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO", "NiBridgeIsolatedImageIO", "" }));
+  EXPECT_EQ(EntryNames(),
+            (std::vector<std::string>{ "NiBridgeGuardImageIO",
+                                       "NiBridgeNiftiImageIO",
+                                       "NiBridgeMGHImageIO",
+                                       "NumPyImageIO",
+                                       "NiBabelImageIO",
+                                       "NiBridgeIsolatedImageIO",
+                                       "" }));
   EXPECT_EQ(itk::nibridge::ImageIOList::GetEntries().back().provider, itk::nibridge::ImageIOProvider::ITK);
 }
 
@@ -136,16 +141,37 @@ TEST(ImageIOList, RegistersNiBridgesFactoriesInFrontInTheListsOrderOnce)
   {
     registered.emplace_back(factory->GetNameOfClass());
   }
-  ASSERT_GE(registered.size(), 3u);
-  EXPECT_EQ(
-    std::vector<std::string>(registered.begin(), registered.begin() + 3),
-    (std::vector<std::string>{ "NiBridgeNiftiImageIOFactory", "NiBridgeMGHImageIOFactory", "NumPyImageIOFactory" }));
+  ASSERT_GE(registered.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(registered.begin(), registered.begin() + 4),
+            (std::vector<std::string>{ "NiBridgeGuardImageIOFactory",
+                                       "NiBridgeNiftiImageIOFactory",
+                                       "NiBridgeMGHImageIOFactory",
+                                       "NumPyImageIOFactory" }));
   EXPECT_EQ(std::count(registered.begin(), registered.end(), "NumPyImageIOFactory"), 1);
   const std::string npy = OutputPath("factory.npy");
   std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
   itk::ImageIOBase::Pointer imageIO = itk::ImageIOFactory::CreateImageIO(npy.c_str(), itk::IOFileModeEnum::ReadMode);
   ASSERT_TRUE(imageIO);
   EXPECT_STREQ(imageIO->GetNameOfClass(), "NumPyImageIO");
+}
+
+TEST(ImageIOList, TheGuardAnswersFirstForAFifoSoThatNoReaderOpensIt)
+{
+  itk::nibridge::RegisterImageIOFactories();
+  const std::string fifo = OutputPath("guarded.nrrd");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // ITK's NrrdImageIO would open it to look at its first bytes, and block for ever.
+  itk::ImageIOBase::Pointer imageIO = itk::ImageIOFactory::CreateImageIO(fifo.c_str(), itk::IOFileModeEnum::ReadMode);
+  ASSERT_TRUE(imageIO);
+  EXPECT_STREQ(imageIO->GetNameOfClass(), "NiBridgeGuardImageIO");
+  imageIO->SetFileName(fifo);
+  nibridge_test::ExpectErrorNaming(
+    [&] { imageIO->ReadImageInformation(); }, fifo, "a FIFO (named pipe), not a regular file");
+  const std::string regular = OutputPath("regular.npy");
+  std::ofstream(regular, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8);
+  EXPECT_FALSE(itk::NiBridgeGuardImageIO::New()->CanReadFile(regular.c_str()));
+  EXPECT_FALSE(itk::NiBridgeGuardImageIO::New()->CanReadFile(OutputPath("missing.nrrd").c_str()));
 }
 
 TEST(ImageIOList, PluginRegistrationLeavesNIfTIToITKUnlessTheUserOptsIn)

@@ -241,14 +241,15 @@ def unreadable_file(tmp_path):
 
 def test_the_plugins_image_ios_come_first_and_take_nothing_the_application_reads(unreadable_file, tmp_path):
     # ITK asks the factories in order and takes the first ImageIO that can read the file. NiBridge's come first,
-    # in the order of its one list, but only those that take nothing from the application's own readers: the
-    # native MGH reader and NumPyImageIO (ITK 5.2 reads neither format) and NiBabelImageIO (whose CanReadFile
-    # leaves NIfTI-1 and Analyze to ITK here). The native NIfTI reader is left out unless the user opts in.
+    # in the order of its one list, but only those that take nothing from the application's own readers: the read
+    # guard (it takes only inputs that are no regular file, which no reader reads), the native MGH reader and
+    # NumPyImageIO (ITK 5.2 reads neither format) and NiBabelImageIO (whose CanReadFile leaves NIfTI-1 and Analyze
+    # to ITK here). The native NIfTI reader is left out unless the user opts in.
     tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd"))
     itk_image_ios = [name for name in tried if not name.startswith(("NiBridge", "NumPy", "NiBabel"))]
     assert {"NiftiImageIO", "NrrdImageIO", "MetaImageIO", "MINCImageIO"} <= set(itk_image_ios), tried
     nibridge_image_ios = tried[: len(tried) - len(itk_image_ios)]
-    assert nibridge_image_ios[:2] == ["NiBridgeMGHImageIO", "NumPyImageIO"], tried
+    assert nibridge_image_ios[:3] == ["NiBridgeGuardImageIO", "NiBridgeMGHImageIO", "NumPyImageIO"], tried
     assert "NiBridgeNiftiImageIO" not in tried, tried
     assert "NumPyImageIO" not in image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd", plugin=False))
 
@@ -256,7 +257,7 @@ def test_the_plugins_image_ios_come_first_and_take_nothing_the_application_reads
 def test_nibridge_plugin_nifti_nibabel_puts_the_native_nifti_reader_in_front(unreadable_file, tmp_path):
     opted_in = {"NIBRIDGE_PLUGIN_NIFTI": "nibabel"}
     tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd", environment=opted_in))
-    assert tried[0] == "NiBridgeNiftiImageIO", tried
+    assert tried[:2] == ["NiBridgeGuardImageIO", "NiBridgeNiftiImageIO"], tried
 
 
 def scaled_sheared_nifti(tmp_path):
@@ -290,7 +291,7 @@ def test_nibabel_comes_before_the_applications_own_image_ios(unreadable_file, tm
     # In front, so that .mnc files are not taken by ITK's MINCImageIO; NiBabelImageIO's CanReadFile leaves
     # every format ITK reads correctly to ITK.
     tried = image_ios_tried(convert(unreadable_file, tmp_path / "out.nrrd"))
-    assert tried[:3] == ["NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO"], tried
+    assert tried[:4] == ["NiBridgeGuardImageIO", "NiBridgeMGHImageIO", "NumPyImageIO", "NiBabelImageIO"], tried
     assert tried.count("NiBabelImageIO") == 1, tried
 
 

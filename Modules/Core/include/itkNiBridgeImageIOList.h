@@ -79,6 +79,8 @@ ProvidedImageIOOf()
  * the plugin all use. Its order is the priority policy; adding a format touches it and nothing else.
  *
  * The order, first match wins (CanReadFile / CanWriteFile):
+ * 0. NiBridgeGuardImageIO: takes an input that exists but is no readable regular file (a FIFO, a device, a directory)
+ *    and refuses it, so that no reader after it opens it (for itk::ImageFileReader; CreateImageIO checks first).
  * 1. NiBridge's native readers, bit-identical to nibabel: NiBridgeNiftiImageIO (NIfTI-1, NIfTI-2, Analyze) and
  *    NiBridgeMGHImageIO (MGH/MGZ); then NumPyImageIO (.npy).
  * 2. NiBabelImageIO: every other format nibabel reads (MINC, PAR/REC, AFNI, ECAT, CIFTI-2, and the NIfTI / MGH files

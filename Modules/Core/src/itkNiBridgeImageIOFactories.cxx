@@ -6,6 +6,7 @@
  *=========================================================================*/
 #include "itkNumPyImageIOFactory.h"
 
+#include "itkNiBridgeGuardImageIO.h"
 #include "itkNiBridgeIsolatedImageIO.h"
 #include "itkNiBridgeMGHImageIO.h"
 #include "itkNiBridgeNiftiImageIO.h"
@@ -30,6 +31,12 @@ void
 NiBridgeMGHImageIOFactoryRegister__Private()
 {
   NiBridgeMGHImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
+}
+
+void
+NiBridgeGuardImageIOFactoryRegister__Private()
+{
+  NiBridgeGuardImageIOFactory::RegisterOneFactory(); // once: it registers only where none of its name is
 }
 
 void

@@ -7,6 +7,7 @@
 #include "itkNiBridgeImageIOList.h"
 
 #include "itkNiBridgeErrorText.h"
+#include "itkNiBridgeGuardImageIO.h"
 #include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeIsolatedImageIO.h"
 #include "itkNiBridgeMGHImageIO.h"
@@ -38,7 +39,8 @@ struct ProvidedState
 
   ProvidedState()
   {
-    provided[ImageIOProvider::Core] = { ProvidedImageIOOf<NiBridgeNiftiImageIO>(),
+    provided[ImageIOProvider::Core] = { ProvidedImageIOOf<NiBridgeGuardImageIO>(),
+                                        ProvidedImageIOOf<NiBridgeNiftiImageIO>(),
                                         ProvidedImageIOOf<NiBridgeMGHImageIO>(),
                                         ProvidedImageIOOf<NumPyImageIO>(),
                                         ProvidedImageIOOf<NiBridgeIsolatedImageIO>() };
@@ -100,6 +102,10 @@ const std::vector<ImageIOListEntry> &
 ImageIOList::GetEntries()
 {
   static const std::vector<ImageIOListEntry> entries = {
+    { "NiBridgeGuardImageIO",
+      ImageIOProvider::Core,
+      "refuse an input that is no readable regular file (a FIFO, a device, a directory) before any reader opens it",
+      true },
     { "NiBridgeNiftiImageIO",
       ImageIOProvider::Core,
       "read NIfTI-1, NIfTI-2 and Analyze (.nii, .nii.gz, .hdr/.img) natively with nibabel's rules; write NIfTI-1 and "
