@@ -30,8 +30,9 @@ add_compile_definitions(_GLIBCXX_ASSERTIONS)
 add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:-include${PROJECT_SOURCE_DIR}/Utilities/SanitizersITKCompilerDetection.h>")
 add_link_options(${NiBridge_SANITIZER_FLAGS})
 
-# What every sanitized test runs with. LSan's suppressions are the embedded interpreter's (see the file).
-# detect_stack_use_after_return finds more for a little speed; abort_on_error leaves a core-less abort, not exit 1.
+# What the tests that run the tools (ni2npy's pytest suites, the fuzz targets) run with: LSan's suppressions for the
+# embedded interpreter and ITK's NrrdIO (see the file), and checks that cost a little speed (use after return).
+# The GoogleTests run with the sanitizers' defaults, which detect leaks too: they reach neither.
 set(NiBridge_SANITIZER_TEST_ENVIRONMENT
   "ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:detect_leaks=1"
   "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/Utilities/lsan-suppressions.txt:print_suppressions=0"
