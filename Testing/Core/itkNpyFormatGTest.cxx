@@ -379,6 +379,18 @@ TEST(NpyFormat, ShapesWhoseSizeOverflowsAreRefused)
             0u);
 }
 
+TEST(NpyFormat, AShapeWithAZeroHoldsNoElementsWhateverItsOtherAxes)
+{
+  // GetNumberOfElements saturated at the first overflowing product, before it reached the zero: a header the parser
+  // accepts (its byte size is 0) claimed 2^64 - 1 elements (found by nibridgeFuzzNpyHeader).
+  for (const std::string shape : { "(9011, 6963953000001, 917696395384193026, 0)", "(0, 18446744073709551615, 2)" })
+  {
+    SCOPED_TRACE(shape);
+    const NpyHeader header = ParseBytes(RawHeader("{'descr': '<f8', 'fortran_order': True, 'shape': " + shape + ", }"));
+    EXPECT_EQ(header.GetNumberOfElements(), 0u);
+  }
+}
+
 TEST(NpyFormat, UnsupportedDTypesAreRefusedWithTheListOfSupportedOnes)
 {
   const std::string                                      supportedList = "supported dtypes: bool, int8";

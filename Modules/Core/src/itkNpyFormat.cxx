@@ -11,6 +11,7 @@
 #include "itkByteSwapper.h"
 #include "itkImageIOBase.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <istream>
@@ -694,6 +695,11 @@ IsAscii(const std::string & text)
 std::uint64_t
 NpyHeader::GetNumberOfElements() const
 {
+  // A zero anywhere makes the product zero, even after axes whose product alone would overflow.
+  if (std::find(shape.begin(), shape.end(), std::uint64_t{ 0 }) != shape.end())
+  {
+    return 0;
+  }
   std::uint64_t numberOfElements = 1;
   for (const std::uint64_t extent : shape)
   {
