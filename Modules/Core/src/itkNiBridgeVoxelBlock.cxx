@@ -219,7 +219,8 @@ VoxelBlockReader::ReadRun(std::uint64_t firstVoxel,
   }
   else
   {
-    m_Scratch.resize(chunkVoxels * voxelBytes);
+    // No larger than the run needs: a small image's read neither allocates nor zero-fills a whole chunk.
+    m_Scratch.resize(std::max(m_Scratch.size(), voxelsOf(0) * voxelBytes));
     for (std::uint64_t done = 0; done < voxelCount; done += voxelsOf(done))
     {
       readStored(m_Scratch.data(), voxelsOf(done));
