@@ -29,7 +29,8 @@ well under a second). The rules:
   file too, a read must agree with it).
 
 nibabel itself runs in a worker of its own (with the same time limit), so a file that hangs or crashes nibabel
-counts as one nibabel refuses. Where nibabel's affine is not finite or is singular, or its image has no voxels (a
+counts as one nibabel refuses. Where nibabel's affine is not finite, is singular or has a voxel size beyond 1e-300
+to 1e300 mm (which ITK's geometry cannot invert), or its image has no voxels (a
 dimension of 0), refusing is allowed as well (DESIGN.md: a non-finite affine or an unsupported case is a clear
 error; ITK cannot hold a zero spacing); so is imread refusing more than 4 dimensions. What nibabel holds as RGB
 or complex numbers (get_fdata has no float64 for them, a bit flip of the datatype makes them) may be read or
@@ -176,7 +177,15 @@ def _read_with_nibabel(path: str):
             return {**answer, "comparable": False}, None
         values = image.get_fdata()
         affine = np.asarray(image.affine, dtype=np.float64)
-    regular = bool(np.all(np.isfinite(affine)) and np.linalg.det(affine[:3, :3]) != 0)
+    # ITK holds no geometry whose voxel size (an affine column's length) lies beyond 1e-300 to 1e300 mm: its matrix
+    # inversion (vnl's SVD) does not end there; NiBridge refuses those (itkNiBridgeGeometry.h), as singular ones.
+    with np.errstate(all="ignore"):
+        lengths = [max(abs(column)) * np.linalg.norm(column / max(abs(column))) for column in affine[:3, :3].T]
+    regular = bool(
+        np.all(np.isfinite(affine))
+        and np.linalg.det(affine[:3, :3]) != 0
+        and all(1e-300 <= length <= 1e300 for length in lengths)
+    )
     return {**answer, "comparable": True, "regular_affine": regular, "voxels": int(values.size)}, (values, affine)
 
 

@@ -27,6 +27,9 @@ namespace
 // F = diag(-1, -1, 1): RAS+ <-> LPS flips the first two physical axes.
 constexpr double RasToLpsSign[3] = { -1.0, -1.0, 1.0 };
 
+constexpr double LeastVoxelSize = 1e-300;
+constexpr double GreatestVoxelSize = 1e300;
+
 double
 ColumnLength(const double * values, unsigned int size);
 
@@ -231,6 +234,19 @@ ValidateRASAffine(const AffineMatrix & affine, const std::string & what)
   {
     itkGenericExceptionMacro(<< what << ": the affine's 3x3 part is singular (a zero or repeated axis): "
                              << FormatAffine(affine));
+  }
+  // ITK inverts an image's index-to-physical matrix with vnl's SVD, which does not end for steps near the limits of
+  // double (a voxel size of 1.7e308 mm, or of a few subnormals): such affines are refused, not handed to it.
+  for (unsigned int column = 0; column < 3; ++column)
+  {
+    const double values[3] = { linear[0][column], linear[1][column], linear[2][column] };
+    const double length = ColumnLength(values, 3);
+    if (!(length >= LeastVoxelSize && length <= GreatestVoxelSize))
+    {
+      itkGenericExceptionMacro(<< what << ": the voxel size along axis " << column << " is " << length
+                               << " mm, beyond the 1e-300 to 1e300 mm an ITK image's geometry holds: "
+                               << FormatAffine(affine));
+    }
   }
 }
 
