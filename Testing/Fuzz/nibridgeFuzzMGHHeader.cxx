@@ -9,7 +9,8 @@
 //   bit 0: x.mgh, or x.mgz (these bytes gzip-compressed);
 //   bit 1: ReadFooterWithHeader; bits 2-3: values "scaled", "raw", "float64" (3: "scaled" again).
 // CanReadFile must answer without throwing; ReadImageInformation and the read of the image's start must succeed or
-// throw one clear itk::ExceptionObject naming the file; a header that reads must give a finite geometry.
+// throw one clear itk::ExceptionObject naming the file; a header that reads must give a finite geometry that an ITK
+// image takes (ITK inverts it) in moments.
 
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeMGHImageIO.h"
@@ -57,6 +58,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t size)
         nibridge_fuzz::Finding("an MGH header read with a spacing or origin that is not finite");
       }
     }
+    nibridge_fuzz::ExpectITKTakesGeometry(geometry);
     nibridge_fuzz::ReadImageStart(*imageIO);
   });
   return 0;

@@ -9,7 +9,8 @@
 //   bits 0-1: x.nii, x.nii.gz, the pair x.hdr + x.img (both these bytes), the pair x.hdr.gz + x.img.gz;
 //   bits 2-3: values "scaled", "raw", "float64" (3: "scaled" again).
 // CanReadFile must answer without throwing; ReadImageInformation and the read of the image's start must succeed or
-// throw one clear itk::ExceptionObject naming the file; a header that reads must give a finite geometry.
+// throw one clear itk::ExceptionObject naming the file; a header that reads must give a finite geometry that an ITK
+// image takes (ITK inverts it) in moments.
 
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeNiftiImageIO.h"
@@ -66,6 +67,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t size)
                                "that is not positive)");
       }
     }
+    nibridge_fuzz::ExpectITKTakesGeometry(geometry);
     nibridge_fuzz::ReadImageStart(*imageIO);
   });
   return 0;

@@ -12,7 +12,9 @@
 // readers that read only files, gzip-compressing an input, and reading the start of an ImageIO's image.
 // Header-only; one target per .cxx (Testing/Fuzz/CMakeLists.txt).
 
+#include "itkImage.h"
 #include "itkImageIOBase.h"
+#include "itkNiBridgeGeometry.h"
 #include "itkMacro.h"
 
 #include <zlib.h>
@@ -250,6 +252,58 @@ ReadImageStart(itk::ImageIOBase & imageIO)
   imageIO.SetIORegion(region);
   const std::unique_ptr<char[]> buffer(new char[static_cast<std::size_t>(bytesOf())]); // not zeroed: no time lost
   imageIO.Read(buffer.get());
+}
+/** Gives `geometry` to an ITK image of its dimension, as itk::ImageFileReader does with what a reader read: ITK then
+ * inverts the index-to-physical matrix (vnl's SVD, which loops on some matrices), so a geometry a reader produced
+ * must go through in moments or be refused with a clear error. */
+template<unsigned int Dimension>
+void
+GiveGeometryToAnImage(const itk::nibridge::ImageGeometry & geometry)
+{
+  using ImageType = itk::Image<unsigned char, Dimension>;
+  typename ImageType::SpacingType   spacing;
+  typename ImageType::PointType     origin;
+  typename ImageType::DirectionType direction;
+  for (unsigned int row = 0; row < Dimension; ++row)
+  {
+    spacing[row] = geometry.spacing[row];
+    origin[row] = geometry.origin[row];
+    for (unsigned int column = 0; column < Dimension; ++column)
+    {
+      direction[row][column] = geometry.direction[row][column];
+    }
+  }
+  const auto image = ImageType::New();
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+}
+
+inline void
+ExpectITKTakesGeometry(const itk::nibridge::ImageGeometry & geometry)
+{
+  RunExpectingClearErrors("", [&]() {
+    switch (geometry.GetDimension())
+    {
+      case 1:
+        GiveGeometryToAnImage<1>(geometry);
+        break;
+      case 2:
+        GiveGeometryToAnImage<2>(geometry);
+        break;
+      case 3:
+        GiveGeometryToAnImage<3>(geometry);
+        break;
+      case 4:
+        GiveGeometryToAnImage<4>(geometry);
+        break;
+      case 5:
+        GiveGeometryToAnImage<5>(geometry);
+        break;
+      default:
+        break; // NiBridge's callers read at most 5 axes as an ITK image
+    }
+  });
 }
 } // namespace nibridge_fuzz
 
