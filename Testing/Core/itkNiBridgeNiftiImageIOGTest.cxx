@@ -19,6 +19,8 @@
 
 #include "gtest/gtest.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -1014,6 +1016,28 @@ TEST(NiBridgeNiftiImageIO, ABadMagicStringIsQuotedOnOnePrintableLine)
   EXPECT_NE(error.find(Quoted(fileName)), std::string::npos) << error;
   EXPECT_NE(error.find("magic string 'n\\x0a\\xff' is not valid"), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST(NiBridgeNiftiImageIO, AGzipFileWhoseExtensionsPassTheLargestReadIsAnErrorNotAnOverread)
+{
+  // An extension too large to read again (64 MiB and more) and a vox_offset beyond it: the check of the extensions read
+  // the next one's size past the bytes it held (found by nibridgeFuzzNiftiHeader under AddressSanitizer).
+  const std::string plainFileName = OutputPath("huge-extension.nii");
+  WriteNifti(MakeImage<ShortImage>({ { 2, 2, 2 } }, 17).GetPointer(), plainFileName);
+  std::string         bytes = ReadBytes(plainFileName);
+  const std::uint32_t extensionBytes = (64u << 20) + 16;
+  const float         voxOffset = static_cast<float>(Nifti1SingleFileDataOffset + 2 * std::uint64_t{ extensionBytes });
+  std::memcpy(&bytes[Nifti1VoxOffsetOffset], &voxOffset, 4);
+  bytes[Nifti1HeaderBytes] = 1; // extensions follow
+  std::memcpy(&bytes[Nifti1SingleFileDataOffset], &extensionBytes, 4);
+  const std::string fileName = OutputPath("huge-extension.nii.gz");
+  gzFile            file = gzopen(fileName.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  ASSERT_EQ(gzwrite(file, bytes.data(), static_cast<unsigned int>(bytes.size())), static_cast<int>(bytes.size()));
+  ASSERT_EQ(gzclose(file), Z_OK);
+  const std::string error = ReadError(fileName);
+  EXPECT_NE(error.find(Quoted(fileName)), std::string::npos) << error;
+  EXPECT_NE(error.find("truncated"), std::string::npos) << error;
 }
 
 TEST(NiBridgeNiftiImageIO, AVoxOffsetInsideTheHeaderIsAnError)

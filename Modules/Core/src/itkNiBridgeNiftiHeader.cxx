@@ -886,6 +886,12 @@ CheckExtensions(const std::string & fileName,
     {
       ThrowHeaderError(fileName, "failed to read extension header (the file ends inside it)");
     }
+    if (position + 8 > raw.size())
+    {
+      // Past the largest read, after an extension too large to read again here (a gzip file is not decoded that far):
+      // the rest is not checked, and a file that ends before vox_offset is the data read's error.
+      return;
+    }
     const std::int64_t esize = RawInt32(raw, position, swapped);
     if (esize < 8)
     {
