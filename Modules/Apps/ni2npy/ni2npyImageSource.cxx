@@ -207,9 +207,12 @@ ImageSource::ImageSource(const std::string & name, bool float64)
   }
   if (!StreamsSlabs(*m_ImageIO, native))
   {
-    std::vector<char> whole(static_cast<std::size_t>(GetNumberOfVoxels() * GetBytesPerVoxel()));
-    ReadNext(whole.data(), GetNumberOfVoxels());
+    // Not zero-filled (new char[], not a vector): the reader writes every byte, or throws.
+    const auto              bytes = static_cast<std::size_t>(GetNumberOfVoxels() * GetBytesPerVoxel());
+    std::unique_ptr<char[]> whole(new char[bytes]);
+    ReadNext(whole.get(), GetNumberOfVoxels());
     m_Whole = std::move(whole);
+    m_WholeBytes = bytes;
     m_Position = 0;
   }
 }
@@ -250,13 +253,13 @@ void
 ImageSource::ReadNext(void * buffer, std::uint64_t voxelCount)
 {
   const std::size_t bytes = static_cast<std::size_t>(voxelCount) * GetBytesPerVoxel();
-  if (!m_Whole.empty())
+  if (m_Whole != nullptr)
   {
-    if (m_Position * GetBytesPerVoxel() + bytes > m_Whole.size())
+    if (m_Position * GetBytesPerVoxel() + bytes > m_WholeBytes)
     {
       ThrowError(fileName, "read past the end of the image");
     }
-    std::memcpy(buffer, m_Whole.data() + m_Position * GetBytesPerVoxel(), bytes);
+    std::memcpy(buffer, m_Whole.get() + m_Position * GetBytesPerVoxel(), bytes);
     m_Position += voxelCount;
     return;
   }

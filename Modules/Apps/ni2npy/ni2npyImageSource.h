@@ -80,7 +80,8 @@ public:
 
 private:
   itk::ImageIOBase::Pointer m_ImageIO;
-  std::vector<char>         m_Whole; // the whole image, for readers that cannot read regions
+  std::unique_ptr<char[]>   m_Whole; // the whole image, for readers that cannot read regions
+  std::size_t               m_WholeBytes = 0;
   std::uint64_t             m_Position = 0;
   unsigned int              m_SlabAxis = 0;
 };
