@@ -835,5 +835,68 @@ def test_every_bad_input_ends_in_a_clear_error_or_nibabels_values(caller, survey
         pytest.fail(_report(caller, runs, results), pytrace=False)
 
 
+def _children_named(parent: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[1]) == parent and (entry / "comm").read_text().strip() == name:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, or anything but a zombie (a zombie has ended; only its exit status waits for its new parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("caller", ["factories", "imread"])
+def test_the_helper_running_itks_reader_ends_when_its_caller_is_killed(caller, tmp_path):
+    """A reader blocked or looping on a damaged file must not outlive the program that asked for it: the helper
+    (nibridge-itk-reader) asks the kernel for SIGKILL when its parent dies. Here the caller is killed while the
+    helper parses an ASCII NRRD of 60 million voxels (several seconds of work)."""
+    if caller == "factories" and not os.environ.get("NIBRIDGE_READ_WITH_FACTORIES"):
+        pytest.fail("NIBRIDGE_READ_WITH_FACTORIES is not set (run through ctest)")
+    voxels = 60_000_000
+    slow = tmp_path / "slow.nrrd"
+    with slow.open("wb") as stream:
+        stream.write(b"NRRD0004\ntype: uchar\ndimension: 3\nsizes: 600 100 1000\nencoding: ascii\n\n")
+        stream.write(b"7\n" * voxels)
+    if caller == "factories":
+        command = [
+            os.environ["NIBRIDGE_READ_WITH_FACTORIES"],
+            str(slow),
+            str(tmp_path / "v.npy"),
+            str(tmp_path / "a.npy"),
+        ]
+    else:
+        command = [sys.executable, "-c", "import sys, nibridge; nibridge.imread(sys.argv[1])", str(slow)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_child_environment())
+    try:
+        deadline = time.monotonic() + 30
+        helpers = []
+        while not helpers and process.poll() is None and time.monotonic() < deadline:
+            helpers = _children_named(process.pid, "nibridge-itk-re")  # the kernel keeps 15 characters of a name
+            time.sleep(0.01)
+        assert helpers, f"{caller} started no nibridge-itk-reader: {process.poll()}, {process.stderr.read()!r}"
+        time.sleep(0.3)  # well into the parse
+        assert all(_alive(helper) for helper in helpers), "the helper ended before its caller was killed"
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(helper) for helper in helpers) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(_alive(helper) for helper in helpers), "nibridge-itk-reader outlived its killed caller"
+    finally:
+        process.kill()
+        process.wait()
+        for helper in helpers:
+            with contextlib.suppress(OSError):
+                os.kill(helper, signal.SIGKILL)
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
     _serve(sys.argv[2])
