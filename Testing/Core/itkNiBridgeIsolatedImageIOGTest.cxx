@@ -5,6 +5,7 @@
  *
  *=========================================================================*/
 #include "itkNiBridgeIsolatedImageIO.h"
+#include "itkNiBridgeReaderProcess.h"
 
 #include "itkImageFileReader.h"
 #include "itkMetaDataObject.h"
@@ -15,6 +16,8 @@
 #include "gtest/gtest.h"
 
 #include <chrono>
+#include <limits>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -114,6 +117,83 @@ TEST(NiBridgeIsolatedImageIO, GivesWhatITKsOwnReaderGivesInTheCallingProcess)
   EXPECT_EQ(nibridge_test::ReadWhole(*isolated), nibridge_test::ReadWhole(*inProcess));
   // A second read of the same file starts the helper again.
   EXPECT_EQ(nibridge_test::ReadWhole(*isolated), nibridge_test::ReadWhole(*inProcess));
+}
+
+TEST(NiBridgeIsolatedImageIO, CarriesEveryDictionaryTypeITKsReadersWriteAcrossTheProcessBoundary)
+{
+  // The types ITK 5.2's readers put in a dictionary: text, numbers, vectors (NRRD's measurement frame, MINC's and
+  // Bruker's attributes), itk::Array and itk::Matrix. Each comes back with its type and value; NaN as NaN.
+  auto source = itk::NrrdImageIO::New();
+  source->SetNumberOfDimensions(2);
+  source->SetDimensions(0, 3);
+  source->SetDimensions(1, 2);
+  itk::MetaDataDictionary & dictionary = source->GetMetaDataDictionary();
+  itk::EncapsulateMetaData<std::string>(dictionary, "text", "a \"quoted\"\nline");
+  itk::EncapsulateMetaData<double>(dictionary, "double", -0.1);
+  itk::EncapsulateMetaData<float>(dictionary, "nan", std::numeric_limits<float>::quiet_NaN());
+  itk::EncapsulateMetaData<bool>(dictionary, "bool", true);
+  itk::EncapsulateMetaData<long long>(dictionary, "int64", std::numeric_limits<long long>::min());
+  itk::EncapsulateMetaData<unsigned long>(dictionary, "uint64", std::numeric_limits<unsigned long>::max());
+  itk::EncapsulateMetaData<std::vector<std::vector<double>>>(dictionary, "frame", { { 1, 0 }, { 0, -1.5 } });
+  itk::EncapsulateMetaData<std::vector<std::string>>(dictionary, "words", { "x", "", "z" });
+  itk::EncapsulateMetaData<std::vector<int>>(dictionary, "ints", { -3, 0, 2147483647 });
+  itk::EncapsulateMetaData<std::vector<long>>(dictionary, "longs", { std::numeric_limits<long>::min() });
+  itk::Array<double> array(2);
+  array[0] = 0.25;
+  array[1] = std::numeric_limits<double>::infinity();
+  itk::EncapsulateMetaData<itk::Array<double>>(dictionary, "array", array);
+  itk::Matrix<double, 3, 3> matrix;
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      matrix(row, column) = row * 3.0 + column + 0.5;
+    }
+  }
+  itk::EncapsulateMetaData<itk::Matrix<double, 3, 3>>(dictionary, "matrix", matrix);
+
+  auto target = itk::NrrdImageIO::New();
+  itk::nibridge::readerprocess::DecodeInformation(itk::nibridge::readerprocess::EncodeInformation(*source), *target);
+  const itk::MetaDataDictionary & decoded = target->GetMetaDataDictionary();
+  EXPECT_EQ(decoded.GetKeys().size(), dictionary.GetKeys().size());
+  std::string text;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "text", text));
+  EXPECT_EQ(text, "a \"quoted\"\nline");
+  double number = 0;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "double", number));
+  EXPECT_EQ(number, -0.1);
+  float nan = 0;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "nan", nan));
+  EXPECT_TRUE(std::isnan(nan));
+  bool truth = false;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "bool", truth));
+  EXPECT_TRUE(truth);
+  long long int64 = 0;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "int64", int64));
+  EXPECT_EQ(int64, std::numeric_limits<long long>::min());
+  unsigned long uint64 = 0;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "uint64", uint64));
+  EXPECT_EQ(uint64, std::numeric_limits<unsigned long>::max());
+  std::vector<std::vector<double>> frame;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "frame", frame));
+  EXPECT_EQ(frame, (std::vector<std::vector<double>>{ { 1, 0 }, { 0, -1.5 } }));
+  std::vector<std::string> words;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "words", words));
+  EXPECT_EQ(words, (std::vector<std::string>{ "x", "", "z" }));
+  std::vector<int> ints;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "ints", ints));
+  EXPECT_EQ(ints, (std::vector<int>{ -3, 0, 2147483647 }));
+  std::vector<long> longs;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "longs", longs));
+  EXPECT_EQ(longs, (std::vector<long>{ std::numeric_limits<long>::min() }));
+  itk::Array<double> decodedArray;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "array", decodedArray));
+  ASSERT_EQ(decodedArray.GetSize(), 2u);
+  EXPECT_EQ(decodedArray[0], 0.25);
+  EXPECT_EQ(decodedArray[1], std::numeric_limits<double>::infinity());
+  itk::Matrix<double, 3, 3> decodedMatrix;
+  EXPECT_TRUE(itk::ExposeMetaData(decoded, "matrix", decodedMatrix));
+  EXPECT_EQ(decodedMatrix, matrix);
 }
 
 TEST(NiBridgeIsolatedImageIO, DoesNotClaimAFileNoneOfITKsReadersTakes)

@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNiBridgeReaderProcess.h"
 
+#include "itkArray.h"
+#include "itkMatrix.h"
 #include "itkMetaDataObject.h"
 
 #include <nlohmann/json.hpp>
@@ -30,20 +32,77 @@ namespace
 {
 using Json = nlohmann::json;
 
-/** A number as JSON: null where it is not finite (JSON has no NaN). */
+/** A number as JSON; JSON has no NaN or infinity, so those are the strings "nan", "inf" and "-inf". */
 Json
 NumberJson(double value)
 {
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
+  if (std::isfinite(value))
+  {
+    return Json(value);
+  }
+  return Json(std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf"));
 }
 
 double
 NumberOf(const Json & value)
 {
-  return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+  if (value.is_string())
+  {
+    const std::string text = value.get<std::string>();
+    if (text == "inf" || text == "-inf")
+    {
+      return text == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return value.get<double>();
 }
 
-/** Encodes a dictionary entry of one of the types T as {"type": name, "value": ...}; false if it is none of them. */
+template<typename T>
+struct IsMatrix : std::false_type
+{};
+template<typename E, unsigned int Rows, unsigned int Columns>
+struct IsMatrix<Matrix<E, Rows, Columns>> : std::true_type
+{};
+template<typename T>
+struct IsArray : std::false_type
+{};
+template<typename E>
+struct IsArray<Array<E>> : std::true_type
+{};
+
+/** One value of an entry (text, a truth value or a number) as JSON: integers stay exact, floats are NumberJson. */
+template<typename E>
+Json
+ElementJson(const E & element)
+{
+  if constexpr (std::is_floating_point_v<E>)
+  {
+    return NumberJson(element);
+  }
+  else
+  {
+    return Json(element);
+  }
+}
+
+template<typename E>
+E
+ElementOf(const Json & value)
+{
+  if constexpr (std::is_floating_point_v<E>)
+  {
+    return static_cast<E>(NumberOf(value));
+  }
+  else
+  {
+    return value.get<E>();
+  }
+}
+
+/** Encodes a dictionary entry of one of the types T as {"type": name, "value": ...}; false if it is none of them.
+ * A value is a JSON scalar; a sequence (std::vector, itk::Array) an array; a matrix, and a vector of vectors, an
+ * array of rows. */
 template<typename T>
 bool
 EncodeEntry(const MetaDataObjectBase * entry, const char * typeName, Json & encoded)
@@ -54,41 +113,41 @@ EncodeEntry(const MetaDataObjectBase * entry, const char * typeName, Json & enco
     return false;
   }
   const T & value = typed->GetMetaDataObjectValue();
-  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool>)
+  Json      json = Json::array();
+  if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T>)
   {
-    encoded = { { "type", typeName }, { "value", value } };
-  }
-  else if constexpr (std::is_floating_point_v<T>)
-  {
-    encoded = { { "type", typeName }, { "value", NumberJson(value) } };
-  }
-  else if constexpr (std::is_integral_v<T>)
-  {
-    encoded = { { "type", typeName }, { "value", value } };
+    json = ElementJson(value);
   }
   else if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>)
   {
-    Json rows = Json::array();
     for (const auto & row : value)
     {
-      Json numbers = Json::array();
+      json.push_back(Json::array());
       for (const double number : row)
       {
-        numbers.push_back(NumberJson(number));
+        json.back().push_back(NumberJson(number));
       }
-      rows.push_back(numbers);
     }
-    encoded = { { "type", typeName }, { "value", rows } };
+  }
+  else if constexpr (IsMatrix<T>::value)
+  {
+    for (unsigned int row = 0; row < T::RowDimensions; ++row)
+    {
+      json.push_back(Json::array());
+      for (unsigned int column = 0; column < T::ColumnDimensions; ++column)
+      {
+        json.back().push_back(NumberJson(value(row, column)));
+      }
+    }
   }
   else
   {
-    Json numbers = Json::array();
-    for (const auto number : value)
+    for (const auto & element : value)
     {
-      numbers.push_back(NumberJson(static_cast<double>(number)));
+      json.push_back(ElementJson(element));
     }
-    encoded = { { "type", typeName }, { "value", numbers } };
   }
+  encoded = { { "type", typeName }, { "value", json } };
   return true;
 }
 
@@ -96,37 +155,48 @@ template<typename T>
 void
 DecodeEntry(MetaDataDictionary & dictionary, const std::string & key, const Json & value)
 {
-  if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>)
+  T decoded{};
+  if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T>)
   {
-    T rows;
+    decoded = ElementOf<T>(value);
+  }
+  else if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>)
+  {
     for (const auto & row : value)
     {
-      std::vector<double> numbers;
+      decoded.emplace_back();
       for (const auto & number : row)
       {
-        numbers.push_back(NumberOf(number));
+        decoded.back().push_back(NumberOf(number));
       }
-      rows.push_back(numbers);
     }
-    EncapsulateMetaData<T>(dictionary, key, rows);
   }
-  else if constexpr (std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<float>>)
+  else if constexpr (IsMatrix<T>::value)
   {
-    T numbers;
-    for (const auto & number : value)
+    for (unsigned int row = 0; row < T::RowDimensions; ++row)
     {
-      numbers.push_back(static_cast<typename T::value_type>(NumberOf(number)));
+      for (unsigned int column = 0; column < T::ColumnDimensions; ++column)
+      {
+        decoded(row, column) = NumberOf(value.at(row).at(column));
+      }
     }
-    EncapsulateMetaData<T>(dictionary, key, numbers);
   }
-  else if constexpr (std::is_floating_point_v<T>)
+  else if constexpr (IsArray<T>::value)
   {
-    EncapsulateMetaData<T>(dictionary, key, static_cast<T>(NumberOf(value)));
+    decoded.SetSize(static_cast<typename T::SizeValueType>(value.size()));
+    for (std::size_t index = 0; index < value.size(); ++index)
+    {
+      decoded[index] = ElementOf<typename T::ValueType>(value[index]);
+    }
   }
   else
   {
-    EncapsulateMetaData<T>(dictionary, key, value.get<T>());
+    for (const auto & element : value)
+    {
+      decoded.push_back(ElementOf<typename T::value_type>(element));
+    }
   }
+  EncapsulateMetaData<T>(dictionary, key, decoded);
 }
 
 /** The dictionary value types carried across, with their names on the wire. */
@@ -159,6 +229,14 @@ ForEachEntryType(Visitor && visit)
   visit(EntryType<std::vector<double>>{ "vector<double>" });
   visit(EntryType<std::vector<float>>{ "vector<float>" });
   visit(EntryType<std::vector<std::vector<double>>>{ "vector<vector<double>>" });
+  visit(EntryType<std::vector<std::string>>{ "vector<string>" });
+  visit(EntryType<std::vector<int>>{ "vector<int>" });
+  visit(EntryType<std::vector<unsigned int>>{ "vector<uint>" });
+  visit(EntryType<std::vector<long>>{ "vector<long>" });
+  visit(EntryType<Array<double>>{ "Array<double>" });
+  visit(EntryType<Array<float>>{ "Array<float>" });
+  visit(EntryType<Matrix<double, 3, 3>>{ "Matrix<double,3,3>" });
+  visit(EntryType<Matrix<double, 4, 4>>{ "Matrix<double,4,4>" });
 }
 } // namespace
 

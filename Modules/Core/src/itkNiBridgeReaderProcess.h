@@ -40,8 +40,9 @@ constexpr char ReadCommand = 'R';
 
 /** The information an ImageIO holds after ReadImageInformation, as JSON text: its class name, dimensions, spacing,
  * origin, direction, pixel and component types, number of components, and the dictionary entries of the types
- * DecodeInformation restores (text, numbers, and vectors of numbers; others are left out). Non-finite numbers are
- * JSON nulls. */
+ * DecodeInformation restores (text, truth values, numbers, std::vectors of them, vectors of vectors of double,
+ * itk::Array<double or float>, itk::Matrix<double, 3 or 4>; other types are left out). NaN and infinities, which JSON
+ * lacks, are the strings "nan", "inf" and "-inf". */
 std::string
 EncodeInformation(const ImageIOBase & imageIO);
 
