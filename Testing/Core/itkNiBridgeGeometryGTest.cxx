@@ -339,6 +339,40 @@ TEST(NiBridgeGeometry, NonPositiveExtraAxisSpacingIsRefused)
   EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 4, { 0.0 }); }).find("axis 3"), std::string::npos);
 }
 
+TEST(NiBridgeGeometry, SubnormalDirectionElementsAreZerosThatITKInvertsAndTheAffineStaysBitForBit)
+{
+  // A NIfTI-2 sform (float64) may hold subnormals beside its steps; vnl's SVD, with which ITK inverts an image's
+  // direction, gave NaN for such a matrix (every index of a point NaN) and printed five lines on stderr.
+  const double        subnormal = 1e-310;
+  const AffineMatrix  affine = MakeAffine({ { 1, 0, 0, 0 }, { subnormal, 1, 0, 0 }, { -subnormal, 0, 1, 0 } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  EXPECT_EQ(geometry.direction[1][0], 0.0);
+  EXPECT_TRUE(std::signbit(geometry.direction[1][0])) << "LPS flips y: the zero keeps the element's sign";
+  EXPECT_EQ(geometry.direction[2][0], 0.0);
+  auto                                image = itk::Image<float, 3>::New();
+  itk::Image<float, 3>::DirectionType direction;
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      direction[row][column] = geometry.direction[row][column];
+    }
+  }
+  image->SetDirection(direction);
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      EXPECT_TRUE(std::isfinite(image->GetInverseDirection()[row][column])) << row << ", " << column;
+    }
+  }
+  EXPECT_EQ(RASAffineFromGeometry(geometry), affine) << "the affine the file gave, bit for bit";
+  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(-subnormal), 0.0);
+  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(std::numeric_limits<double>::min()),
+            std::numeric_limits<double>::min());
+  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(0.5), 0.5);
+}
+
 TEST(NiBridgeGeometry, GeometryWithSingularDirectionIsRefused)
 {
   ImageGeometry geometry = ImageGeometry::Identity(3);

@@ -196,6 +196,34 @@ TEST(NiBridgeIsolatedImageIO, CarriesEveryDictionaryTypeITKsReadersWriteAcrossTh
   EXPECT_EQ(decodedMatrix, matrix);
 }
 
+TEST(NiBridgeIsolatedImageIO, GivesSubnormalDirectionElementsOfAHeaderAsZerosThatITKInverts)
+{
+  // NRRD's space directions with a subnormal: ITK's NrrdImageIO keeps it, and ITK's inversion of the direction (vnl's
+  // SVD) then gave NaN.
+  const std::string fileName = OutputPath("subnormal-direction.nrrd");
+  nibridge_test::WriteBytes(fileName,
+                            "NRRD0004\ntype: short\ndimension: 3\nsizes: 4 3 2\nencoding: raw\nendian: little\n"
+                            "space: left-posterior-superior\n"
+                            "space directions: (1,1e-310,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\n\n" +
+                              Int16Bytes(24));
+  auto imageIO = IsolatedReaderOf(fileName);
+  imageIO->ReadImageInformation();
+  EXPECT_EQ(imageIO->GetDirection(0)[1], 0.0);
+  using ImageType = itk::Image<short, 3>;
+  auto reader = itk::ImageFileReader<ImageType>::New();
+  reader->SetFileName(fileName);
+  reader->SetImageIO(imageIO);
+  reader->Update();
+  const auto & inverse = reader->GetOutput()->GetInverseDirection();
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      EXPECT_TRUE(std::isfinite(inverse[row][column])) << row << ", " << column;
+    }
+  }
+}
+
 TEST(NiBridgeIsolatedImageIO, DoesNotClaimAFileNoneOfITKsReadersTakes)
 {
   const std::string text = OutputPath("notes.txt");

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -254,8 +255,8 @@ ReadImageStart(itk::ImageIOBase & imageIO)
   imageIO.Read(buffer.get());
 }
 /** Gives `geometry` to an ITK image of its dimension, as itk::ImageFileReader does with what a reader read: ITK then
- * inverts the index-to-physical matrix (vnl's SVD, which loops on some matrices), so a geometry a reader produced
- * must go through in moments or be refused with a clear error. */
+ * inverts the index-to-physical matrix (vnl's SVD, which loops on some matrices and fails on others), so a geometry a
+ * reader produced must go through in moments, with a finite inverse, or be refused with a clear error. */
 template<unsigned int Dimension>
 void
 GiveGeometryToAnImage(const itk::nibridge::ImageGeometry & geometry)
@@ -277,6 +278,18 @@ GiveGeometryToAnImage(const itk::nibridge::ImageGeometry & geometry)
   image->SetSpacing(spacing);
   image->SetOrigin(origin);
   image->SetDirection(direction);
+  // vnl's SVD gives NaN where it fails (subnormal elements did): every point's index would be NaN.
+  const auto & inverse = image->GetInverseDirection();
+  for (unsigned int row = 0; row < Dimension; ++row)
+  {
+    for (unsigned int column = 0; column < Dimension; ++column)
+    {
+      if (!std::isfinite(inverse[row][column]))
+      {
+        Finding("ITK's inverse of a direction a reader gave is not finite");
+      }
+    }
+  }
 }
 
 inline void

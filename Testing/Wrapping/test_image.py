@@ -83,6 +83,15 @@ def test_geometry_is_lps_in_index_order_and_settable():
     assert image.direction.shape == (3, 3)
 
 
+def test_a_subnormal_direction_element_is_set_as_zero_and_the_callers_array_is_left_alone():
+    # ITK inverts the direction with vnl's SVD, which gives NaN for a matrix holding a subnormal.
+    image = nibridge.Image((4, 3, 2))
+    direction = np.array([[1.0, 0.0, 0.0], [1e-310, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    image.direction = direction
+    np.testing.assert_array_equal(image.direction, np.eye(3))
+    assert direction[1, 0] == 1e-310
+
+
 @pytest.mark.parametrize(
     ("attribute", "value"),
     [

@@ -85,6 +85,14 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
 NiBridgeCore_EXPORT AffineMatrix
 RASAffineFromGeometry(const ImageGeometry & geometry, const std::string & what = "image geometry");
 
+/** A direction element as an ITK image can hold it: a subnormal number (nonzero, below 2.2e-308 in magnitude) becomes
+ * a zero of its sign, anything else stays as it is. ITK inverts every image's direction with vnl's SVD, which fails on
+ * a matrix holding a subnormal (it prints "suspicious return value" and gives NaN): a point's index would be NaN. The
+ * affine loses nothing it can show (the element is below every rounding of its column). GeometryFromRASAffine and the
+ * helper process of ITK's readers apply it to every element. */
+NiBridgeCore_EXPORT double
+DirectionElementITKInverts(double element);
+
 /** Throws `itk::ExceptionObject` naming `what` unless every element is finite, the last row
  * is (0, 0, 0, 1) and the upper-left 3x3 block is invertible. */
 NiBridgeCore_EXPORT void

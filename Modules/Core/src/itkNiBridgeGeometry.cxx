@@ -288,7 +288,7 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
     for (unsigned int row = 0; row < spatial; ++row)
     {
       geometry.direction[row][column] =
-        DirectionElementThatRoundTrips(RasToLpsSign[row] * affine[row][column], spacing);
+        DirectionElementITKInverts(DirectionElementThatRoundTrips(RasToLpsSign[row] * affine[row][column], spacing));
     }
   }
   for (unsigned int row = 0; row < spatial; ++row)
@@ -308,6 +308,12 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
     geometry.spacing[axis] = spacing;
   }
   return geometry;
+}
+
+double
+DirectionElementITKInverts(double element)
+{
+  return std::fpclassify(element) == FP_SUBNORMAL ? std::copysign(0.0, element) : element;
 }
 
 AffineMatrix

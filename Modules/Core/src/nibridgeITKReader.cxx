@@ -12,6 +12,7 @@
 //   nibridge-itk-reader FILE MEMORY_LIMIT_BYTES
 
 #include "itkNiBridgeErrorText.h"
+#include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeITKImageIOs.h"
 #include "itkNiBridgeReadGuard.h"
 #include "itkNiBridgeReaderProcess.h"
@@ -50,8 +51,9 @@ Fail(const std::string & reason)
 }
 
 /** The header's geometry as an ITK image holds it: a negative spacing (MetaImage and NRRD allow one) becomes a
- * positive one with its direction reversed (the same voxel-to-world mapping); false, with the reason, for what no image
- * holds: a non-finite number or a spacing of 0. */
+ * positive one with its direction reversed (the same voxel-to-world mapping), and subnormal direction elements zeros
+ * (DirectionElementITKInverts); false, with the reason, for what no image holds: a non-finite number or a spacing of
+ * 0. */
 bool
 MakeGeometryUsable(itk::ImageIOBase & imageIO, std::string & problem)
 {
@@ -70,15 +72,12 @@ MakeGeometryUsable(itk::ImageIOBase & imageIO, std::string & problem)
       problem = "the header gives axis " + std::to_string(axis) + " a spacing of 0";
       return false;
     }
-    if (spacing < 0.0)
+    for (double & element : direction)
     {
-      for (double & element : direction)
-      {
-        element = -element;
-      }
-      imageIO.SetSpacing(axis, -spacing);
-      imageIO.SetDirection(axis, direction);
+      element = itk::nibridge::DirectionElementITKInverts(spacing < 0.0 ? -element : element);
     }
+    imageIO.SetSpacing(axis, std::abs(spacing));
+    imageIO.SetDirection(axis, direction);
   }
   return true;
 }

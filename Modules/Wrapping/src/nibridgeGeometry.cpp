@@ -90,9 +90,13 @@ SetGeometry(Image &            image,
       throw py::value_error(std::string(function) + ": direction must be a " + std::to_string(dimension) + "x" +
                             std::to_string(dimension) + " matrix");
     }
+    // A copy (values may be the caller's own array), with subnormal elements zeros: vnl's SVD, which inverts it,
+    // fails on them.
+    std::vector<double> elements(values.data(), values.data() + dimension * dimension);
+    std::transform(elements.begin(), elements.end(), elements.begin(), itk::nibridge::DirectionElementITKInverts);
     try
     {
-      operations.SetDirection(image.ItkImage(), values.data());
+      operations.SetDirection(image.ItkImage(), elements.data());
     }
     catch (const itk::ExceptionObject &)
     {
