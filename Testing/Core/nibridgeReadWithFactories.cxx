@@ -19,7 +19,7 @@
 #include "itkNiBabelImageIOFactory.h"
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBridgeErrorText.h"
-#include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageAffine.h"
 #include "itkNiBridgeImageIOList.h"
 #include "itkNpyFormat.h"
 #include "itkVectorImage.h"
@@ -36,18 +36,7 @@ ReadAndWrite(const std::string & input, const std::string & values, const std::s
   using ImageType = itk::VectorImage<double, Dimension>;
   const typename ImageType::Pointer image = itk::ReadImage<ImageType>(input);
 
-  itk::nibridge::ImageGeometry geometry = itk::nibridge::ImageGeometry::Identity(Dimension);
-  for (unsigned int axis = 0; axis < Dimension; ++axis)
-  {
-    geometry.spacing[axis] = image->GetSpacing()[axis];
-    geometry.origin[axis] = image->GetOrigin()[axis];
-    for (unsigned int row = 0; row < Dimension; ++row)
-    {
-      geometry.direction[row][axis] = image->GetDirection()[row][axis];
-    }
-  }
-  geometry.sourceAffine = itk::nibridge::StoredRASAffine(image->GetMetaDataDictionary());
-  const itk::nibridge::AffineMatrix affine = itk::nibridge::RASAffineFromGeometry(geometry, '"' + input + '"');
+  const itk::nibridge::AffineMatrix affine = itk::nibridge::RASAffineOfImage(*image, '"' + input + '"');
 
   itk::WriteImage(image, values);
   itk::nibridge::AtomicFileWriter file(affineFile);
