@@ -5,6 +5,7 @@
  *
  *=========================================================================*/
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageAffine.h"
 
 #include "itkImage.h"
 #include "nibridgeGTestSupport.h"
@@ -134,23 +135,9 @@ TEST(NiBridgeGeometry, PhysicalPointOfEveryCornerMatchesTheAffineAfterTheRASToLP
   std::mt19937_64    generator(7);
   const AffineMatrix affine = RandomAffine(generator, false);
   using ImageType = itk::Image<float, 3>;
-  auto                     image = ImageType::New();
-  const ImageGeometry      geometry = GeometryFromRASAffine(affine, 3);
-  ImageType::SpacingType   spacing;
-  ImageType::PointType     origin;
-  ImageType::DirectionType direction;
-  for (unsigned int row = 0; row < 3; ++row)
-  {
-    spacing[row] = geometry.spacing[row];
-    origin[row] = geometry.origin[row];
-    for (unsigned int column = 0; column < 3; ++column)
-    {
-      direction[row][column] = geometry.direction[row][column];
-    }
-  }
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
+  auto                image = ImageType::New();
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  SetImageGeometry(*image, geometry);
   for (const ImageType::IndexType & index : { ImageType::IndexType{ { 0, 0, 0 } },
                                               ImageType::IndexType{ { 9, 0, 0 } },
                                               ImageType::IndexType{ { 0, 7, 5 } },
@@ -349,16 +336,8 @@ TEST(NiBridgeGeometry, SubnormalDirectionElementsAreZerosThatITKInvertsAndTheAff
   EXPECT_EQ(geometry.direction[1][0], 0.0);
   EXPECT_TRUE(std::signbit(geometry.direction[1][0])) << "LPS flips y: the zero keeps the element's sign";
   EXPECT_EQ(geometry.direction[2][0], 0.0);
-  auto                                image = itk::Image<float, 3>::New();
-  itk::Image<float, 3>::DirectionType direction;
-  for (unsigned int row = 0; row < 3; ++row)
-  {
-    for (unsigned int column = 0; column < 3; ++column)
-    {
-      direction[row][column] = geometry.direction[row][column];
-    }
-  }
-  image->SetDirection(direction);
+  auto image = itk::Image<float, 3>::New();
+  SetImageGeometry(*image, geometry);
   for (unsigned int row = 0; row < 3; ++row)
   {
     for (unsigned int column = 0; column < 3; ++column)

@@ -7,6 +7,7 @@
 #include "itkNiBridgeNiftiImageIO.h"
 
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageAffine.h"
 #include "nibridgeGTestSupport.h"
 
 #include "itkImage.h"
@@ -173,24 +174,8 @@ template<typename TImage>
 void
 SetGeometryFromAffine(TImage * image, const AffineMatrix & affine)
 {
-  constexpr unsigned int             Dimension = TImage::ImageDimension;
-  const itk::nibridge::ImageGeometry geometry = itk::nibridge::GeometryFromRASAffine(affine, Dimension);
-  typename TImage::SpacingType       spacing;
-  typename TImage::PointType         origin;
-  typename TImage::DirectionType     direction;
-  for (unsigned int row = 0; row < Dimension; ++row)
-  {
-    spacing[row] = geometry.spacing[row];
-    origin[row] = geometry.origin[row];
-    for (unsigned int column = 0; column < Dimension; ++column)
-    {
-      direction[row][column] = geometry.direction[row][column];
-    }
-  }
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  itk::nibridge::StoreRASAffine(image->GetMetaDataDictionary(), affine);
+  // GeometryFromRASAffine keeps the affine as the geometry's source: SetImageGeometry stores it in the dictionary.
+  itk::nibridge::SetImageGeometry(*image, itk::nibridge::GeometryFromRASAffine(affine, TImage::ImageDimension));
 }
 
 /** Writes through itk::ImageFileWriter with a NiBridgeNiftiImageIO (not itk::WriteImage, which takes ITK's own). */

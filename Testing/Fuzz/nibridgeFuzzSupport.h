@@ -14,7 +14,7 @@
 
 #include "itkImage.h"
 #include "itkImageIOBase.h"
-#include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageAffine.h"
 #include "itkMacro.h"
 
 #include <zlib.h>
@@ -261,23 +261,8 @@ template<unsigned int Dimension>
 void
 GiveGeometryToAnImage(const itk::nibridge::ImageGeometry & geometry)
 {
-  using ImageType = itk::Image<unsigned char, Dimension>;
-  typename ImageType::SpacingType   spacing;
-  typename ImageType::PointType     origin;
-  typename ImageType::DirectionType direction;
-  for (unsigned int row = 0; row < Dimension; ++row)
-  {
-    spacing[row] = geometry.spacing[row];
-    origin[row] = geometry.origin[row];
-    for (unsigned int column = 0; column < Dimension; ++column)
-    {
-      direction[row][column] = geometry.direction[row][column];
-    }
-  }
-  const auto image = ImageType::New();
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
+  const auto image = itk::Image<unsigned char, Dimension>::New();
+  itk::nibridge::SetImageGeometry(*image, geometry);
   // vnl's SVD gives NaN where it fails (subnormal elements did): every point's index would be NaN.
   const auto & inverse = image->GetInverseDirection();
   for (unsigned int row = 0; row < Dimension; ++row)

@@ -8,6 +8,7 @@
 #define itkNiBridgeImageAffine_h
 
 #include "itkNiBridgeGeometry.h"
+#include "itkMacro.h"
 
 namespace itk
 {
@@ -32,6 +33,39 @@ GeometryOfImage(const TImage & image)
   }
   geometry.sourceAffine = StoredRASAffine(image.GetMetaDataDictionary());
   return geometry;
+}
+
+/** Gives an ITK image `geometry`: its spacing, origin and direction, and its source affine (if any) in the image's
+ * dictionary, where GeometryOfImage finds it again. Throws itk::ExceptionObject if the dimensions differ. */
+template<typename TImage>
+void
+SetImageGeometry(TImage & image, const ImageGeometry & geometry)
+{
+  constexpr unsigned int dimension = TImage::ImageDimension;
+  if (geometry.GetDimension() != dimension)
+  {
+    itkGenericExceptionMacro(<< "a geometry of " << geometry.GetDimension() << " dimensions for an image of "
+                             << dimension);
+  }
+  typename TImage::SpacingType   spacing;
+  typename TImage::PointType     origin;
+  typename TImage::DirectionType direction;
+  for (unsigned int row = 0; row < dimension; ++row)
+  {
+    spacing[row] = geometry.spacing[row];
+    origin[row] = geometry.origin[row];
+    for (unsigned int column = 0; column < dimension; ++column)
+    {
+      direction[row][column] = geometry.direction[row][column];
+    }
+  }
+  image.SetSpacing(spacing);
+  image.SetOrigin(origin);
+  image.SetDirection(direction);
+  if (geometry.sourceAffine)
+  {
+    StoreRASAffine(image.GetMetaDataDictionary(), *geometry.sourceAffine);
+  }
 }
 
 /** nibabel's `img.affine` (voxel index to RAS+ mm) of an ITK image: the affine its reader kept, bit for bit, while
