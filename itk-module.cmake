@@ -9,12 +9,14 @@ itk_module(NiBridge
   DEPENDS
     ITKCommon
     ITKIOImageBase
+  PRIVATE_DEPENDS
+    # ITK's ImageIO modules, the last entry of NiBridge's list: NiBridge_ITK_IO_MODULES of the root CMakeLists.txt.
+    ITKIOBMP ITKIOBioRad ITKIOBruker ITKIOGDCM ITKIOGE ITKIOGIPL ITKIOHDF5 ITKIOIPL
+    ITKIOJPEG ITKIOJPEG2000 ITKIOLSM ITKIOMINC ITKIOMRC ITKIOMeta ITKIONIFTI ITKIONRRD
+    ITKIOPNG ITKIOSiemens ITKIOStimulate ITKIOTIFF ITKIOVTK
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest
-    ITKIONIFTI
-    ITKIONRRD
-    ITKIOMeta
   FACTORY_NAMES
     # NiBridge's ImageIOs, in the priority order of itk::nibridge::ImageIOList (a test checks they agree).
     ImageIO::NiBridgeGuard

@@ -74,6 +74,43 @@ TEST(ImageIOList, AgreesWithTheFactoryNamesOfItkModuleCmake)
   EXPECT_EQ(factories, entries);
 }
 
+TEST(ImageIOList, ItkModuleCmakeDependsOnTheITKImageIOModulesOfTheList)
+{
+  // Built in ITK's tree, NiBridge gets ITK's ImageIO modules from itk-module.cmake's PRIVATE_DEPENDS; standalone, from
+  // NiBridge_ITK_IO_MODULES of the root CMakeLists.txt: the same modules.
+  std::ifstream      file(NIBRIDGE_SOURCE_DIR "/itk-module.cmake");
+  std::ostringstream text;
+  text << file.rdbuf();
+  const std::string contents = text.str();
+  const auto        begin = contents.find("PRIVATE_DEPENDS");
+  const auto        end = contents.find("TEST_DEPENDS");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::vector<std::string> declared;
+  const std::string        block = contents.substr(begin, end - begin);
+  const std::regex         module("\\bITKIO[A-Za-z0-9]+\\b");
+  for (auto match = std::sregex_iterator(block.begin(), block.end(), module); match != std::sregex_iterator(); ++match)
+  {
+    declared.push_back(match->str());
+  }
+  std::vector<std::string> standalone;
+  std::istringstream       modules(NIBRIDGE_ITK_IO_MODULES);
+  for (std::string name; modules >> name;)
+  {
+    standalone.push_back(name);
+  }
+  EXPECT_EQ(declared, standalone);
+}
+
+TEST(ImageIOList, ClaimsITKForTheProgramThatUsesIt)
+{
+  // This test program uses the list: the plugin, were ITK to load it here, would register nothing.
+  itk::nibridge::ImageIOList::CreateAll();
+  EXPECT_TRUE(itk::nibridge::ImageIOList::ClaimITK(itk::nibridge::ImageIORegistration::Program));
+  EXPECT_FALSE(itk::nibridge::ImageIOList::ClaimITK(itk::nibridge::ImageIORegistration::Plugin));
+  EXPECT_TRUE(itk::nibridge::ImageIOList::ClaimITK(itk::nibridge::ImageIORegistration::Program));
+}
+
 TEST(ImageIOList, CreatesTheFirstImageIOThatTakesTheFile)
 {
   const std::string npy = OutputPath("takes.npy");

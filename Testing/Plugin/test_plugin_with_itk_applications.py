@@ -28,7 +28,9 @@ import pytest
 from nibabel.testing import data_path
 
 PLUGIN_DIR = os.environ.get("NIBRIDGE_PLUGIN_DIR")
-PLUGIN_FILE_NAME = "libNiBridgePlugin.so"
+PLUGIN_FILE_NAME = "libNiBridgePlugin.so"  # the loader, which links no ITK
+PLUGIN_ITK_DIRECTORY = "itk-5.2"  # the plugin proper, for the ITK it links, beside its nibabel module
+PLUGIN_ITK_FILE_NAME = "libNiBridgePluginITK.so"
 INSTALL_HINT = "run Utilities/nibridge-dev build, which installs the Debian packages of Utilities/debian-packages.txt"
 # The variable the embedded interpreter reads to override the Python home found at build time.
 PYTHON_HOME_VARIABLE = "NIBRIDGE_PYTHONHOME"
@@ -200,7 +202,7 @@ def linked_library(path, soname):
 
 @pytest.mark.parametrize("name", ["plastimatch", "elastix"])
 def test_the_applications_link_the_itk_the_plugin_was_built_against(name):
-    plugins_itk = linked_library(plugin_directory() / PLUGIN_FILE_NAME, ITK_COMMON)
+    plugins_itk = linked_library(plugin_directory() / PLUGIN_ITK_DIRECTORY / PLUGIN_ITK_FILE_NAME, ITK_COMMON)
     assert plugins_itk is not None, f"the plugin does not link {ITK_COMMON}"
     assert linked_library(application(name), ITK_COMMON) == plugins_itk
 
@@ -384,10 +386,9 @@ def test_a_nibabel_module_that_cannot_load_costs_only_the_nibabel_formats(tmp_pa
     # The plugin does not link Python: it loads NiBabelImageIO (and libpython with it) from nibabel/ beside it.
     # Here that module is not a library at all, as if libpython could not be loaded.
     copy = tmp_path / "plugin"
-    (copy / "nibabel").mkdir(parents=True)
-    shutil.copy2(plugin_directory() / PLUGIN_FILE_NAME, copy)
-    for module in (plugin_directory() / "nibabel").glob("*.so"):
-        (copy / "nibabel" / module.name).write_text("not a library\n")
+    shutil.copytree(plugin_directory(), copy)
+    for module in (copy / PLUGIN_ITK_DIRECTORY / "nibabel").glob("*.so"):
+        module.write_text("not a library\n")
     np.save(tmp_path / "ramp.npy", np.asfortranarray(ramp((4, 3, 2), "float32")))
     assert converted(tmp_path / "ramp.npy", tmp_path, plugin=copy).data.shape == (4, 3, 2)
     nib.save(nib.MGHImage(ramp((7, 6, 5), "float32"), OBLIQUE), tmp_path / "volume.mgz")

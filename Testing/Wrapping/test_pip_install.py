@@ -5,12 +5,14 @@ inside `nibridge`; the module of ITK's readers must travel with them.
 """
 
 import os
+import site
 import subprocess
 import venv
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.testing import data_path
 
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 
@@ -52,6 +54,25 @@ def test_pip_install_in_a_fresh_virtual_environment_gives_a_working_ni2npy(tmp_p
     subprocess.run([ni2npy, "--affine", tmp_path / "mgz-affine.npy", mgz, tmp_path / "mgz.npy"], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "mgz.npy"), nib.load(mgz).get_fdata())
     np.testing.assert_array_equal(np.load(tmp_path / "mgz-affine.npy"), nib.load(mgz).affine)
+
+    # Formats only nibabel reads (MINC1, and MINC2 through h5py, which the package declares): the embedded Python of
+    # ni2npy's module runs with the environment's packages, not the base interpreter's (from which the environment was
+    # made, and which has nibabel too): strace shows every file it touches.
+    environment_site_packages = str((environment_dir / "lib" / "python3.11" / "site-packages").resolve())
+    base_site_packages = [str(Path(directory).resolve()) for directory in site.getsitepackages()]
+    for name in ("minc1_1_scale.mnc", "minc2_1_scale.mnc"):
+        trace = tmp_path / f"{name}.trace"
+        source = tmp_path / name  # a copy: nibabel's own copy lies in the base interpreter's site-packages
+        source.write_bytes((Path(data_path) / name).read_bytes())
+        subprocess.run(
+            ["strace", "-f", "-qq", "-e", "trace=%file", "-o", trace, ni2npy, source, tmp_path / f"{name}.npy"],
+            check=True,
+        )
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), nib.load(source).get_fdata())
+        touched = trace.read_text()
+        assert f"{environment_site_packages}/nibabel/__init__.py" in touched, name
+        assert not any(directory in touched for directory in base_site_packages), name
+    assert f"{environment_site_packages}/h5py/__init__.py" in touched
 
     # The package and its extension import in the environment's own Python, away from the source tree.
     script = (

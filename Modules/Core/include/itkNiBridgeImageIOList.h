@@ -139,6 +139,16 @@ public:
   static void
   RegisterFactories(ImageIORegistration registration = ImageIORegistration::Program);
 
+  /** Claims this process's ITK for a kind of registration, first come first served, and says whether `registration`
+   * holds it: Program is claimed by the first use of the list (any NiBridge program, the Python package, a C++
+   * program), Plugin by the plugin before it touches the list. The claim lives in ITK's SingletonIndex, so that every
+   * copy of NiBridge linked against the same ITK sees it (the plugin's own, the Python extension's, shared or static).
+   * The plugin, loaded by ITK (ITK_AUTOLOAD_PATH) into a process that already uses NiBridge, finds the claim taken and
+   * registers nothing: that process has NiBridge's readers already, and the plugin must not re-enter the list from
+   * inside ITK's first factory lookup, which the list's own start triggers. */
+  static bool
+  ClaimITK(ImageIORegistration registration);
+
   /** Whether the plugin's registration puts the native NIfTI reader in front (NIBRIDGE_PLUGIN_NIFTI=nibabel). */
   static bool
   PluginTakesNIfTI();

@@ -14,6 +14,7 @@
 #include "itkNiBridgeNiftiImageIO.h"
 #include "itkNiBridgeReadGuard.h"
 #include "itkNumPyImageIOFactory.h"
+#include "itkSingleton.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -39,6 +40,9 @@ struct ProvidedState
 
   ProvidedState()
   {
+    // Before the first ImageIO is made: making one may be ITK's first factory lookup, which loads ITK_AUTOLOAD_PATH's
+    // plugins, NiBridge's among them, which must then find the claim taken.
+    ImageIOList::ClaimITK(ImageIORegistration::Program);
     provided[ImageIOProvider::Core] = { ProvidedImageIOOf<NiBridgeGuardImageIO>(),
                                         ProvidedImageIOOf<NiBridgeNiftiImageIO>(),
                                         ProvidedImageIOOf<NiBridgeMGHImageIO>(),
@@ -138,6 +142,27 @@ ImageIOList::Provide(ImageIOProvider provider, std::vector<ProvidedImageIO> imag
   std::lock_guard<std::mutex> lock(state.mutex);
   state.provided[provider] = std::move(imageIOs);
   state.lazy.erase(provider);
+}
+
+bool
+ImageIOList::ClaimITK(ImageIORegistration registration)
+{
+  // The value names the kind (its text, not its address: each copy of NiBridge has its own constants).
+  static const char           program[] = "program";
+  static const char           plugin[] = "plugin";
+  static std::mutex           mutex; // ITK's index is not thread safe; claims from one copy are serialized at least
+  const char * const          claim = registration == ImageIORegistration::Plugin ? plugin : program;
+  constexpr auto              name = "NiBridge.ImageIOList.Claim";
+  std::lock_guard<std::mutex> lock(mutex);
+  SingletonIndex *            index = SingletonIndex::GetInstance();
+  const char *                holder = index->GetGlobalInstance<char>(name);
+  if (holder == nullptr)
+  {
+    index->SetGlobalInstance<char>(
+      name, const_cast<char *>(claim), [](void *) {}, [] {});
+    holder = index->GetGlobalInstance<char>(name);
+  }
+  return holder != nullptr && std::strcmp(holder, claim) == 0;
 }
 
 void

@@ -6,15 +6,19 @@
  *=========================================================================*/
 
 // The NiBridge plugin: the shared library that unmodified ITK 5.2 applications (elastix, plastimatch, any
-// program linked against the same ITK) load when ITK_AUTOLOAD_PATH names its directory.
+// program linked against the same ITK) load when ITK_AUTOLOAD_PATH names its directory. ITK opens the plugin's
+// loader (itkNiBridgePluginLoader.cxx, which links no ITK), and the loader loads this library from its subdirectory
+// and calls nibridgePluginLoad() only when the ITK asking is the one this library links: any other ITK in the process
+// (SimpleITK's, slicer-core's) finds no entry point and skips the plugin.
 //
 // How ITK 5.2 loads it (Modules/Core/Common/src/itkObjectFactoryBase.cxx, v5.2.1): the first time the
 // application asks the object factories for anything, ObjectFactoryBase::Initialize() registers the
 // application's own factories (the ImageIO factories its ImageFileReader/Writer registered at static
 // initialization), then dlopen()s every file ending in ".so" in each directory of ITK_AUTOLOAD_PATH, calls
-// its `itkLoad`, sets the library handle and path on the factory returned and registers it at the back of the
-// list. A version string differing from the application's ITK only prints a warning (unless strict version
-// checking is on). itkLoad must return a factory: ITK dereferences the pointer without checking it.
+// its `itkLoad` (here: nibridgePluginLoad, through the loader), sets the library handle and path on the factory
+// returned and registers it at the back of the list. A version string differing from the application's ITK only prints
+// a warning (unless strict version checking is on). itkLoad must return a factory: ITK dereferences the pointer without
+// checking it.
 //
 // What that means here:
 // - ImageIOFactory asks the ImageIOs in factory order and takes the first whose CanReadFile() says yes. itkLoad
@@ -26,12 +30,14 @@
 //   out, unless the user opts in with NIBRIDGE_PLUGIN_NIFTI=nibabel (then both take NIfTI in nibabel's way).
 // - Loading never fails because of Python. This library does not link Python: NiBabelImageIO (which links
 //   libpython) is in a module beside it (nibabel/ under the plugin's directory, which ITK does not search),
-//   loaded by itkLoad; if that fails (libpython gone, ...) the plugin says why on stderr and keeps the native
-//   readers. Nor does loading start Python: the factories only construct ImageIOs, whose constructors and
+//   loaded by nibridgePluginLoad; if that fails (libpython gone, ...) the plugin says why on stderr and keeps the
+//   native readers. Nor does loading start Python: the factories only construct ImageIOs, whose constructors and
 //   CanReadFile() do not touch it. The interpreter starts on the first read of a nibabel file; a broken Python then
 //   fails that read with an itk::ExceptionObject, and every other format keeps working.
 // - ITK may call itkLoad again (after a ReHash()); the factories are registered again only if missing.
-// - Only itkLoad is exported (hidden visibility; static libraries linked in stay private), and the library
+// - In a process that uses NiBridge itself (ni2npy, the Python package, a C++ program), the plugin registers nothing:
+//   the program claimed ITK first (ImageIOList::ClaimITK), and has NiBridge's readers in its own order.
+// - Only nibridgePluginLoad is exported (hidden visibility; static libraries linked in stay private), and the library
 //   is never unloaded (-z nodelete): ITK dlclose()s plugins while the process exits, and an embedded Python
 //   must not lose its code under it.
 
@@ -136,14 +142,21 @@ ProvideNiBabelFormats()
 /** What ITK's loader expects itkLoad to return (its ITK_LOAD_FUNCTION type). */
 using ObjectFactoryPointer = itk::ObjectFactoryBase *;
 
-/** The entry point ITK's LoadDynamicFactories() looks up. Registers NiBridge's ImageIO factories in front of the
- * application's (ImageIOList::RegisterFactories for the plugin) and returns the plugin's one NiBridgePluginFactory (ITK
- * registers it at the back and takes its own reference). Never throws: ITK would not catch the exception. */
+/** The plugin's entry point, returned by the loader's `itkLoad` to the ITK this library links. Registers NiBridge's
+ * ImageIO factories in front of the application's (ImageIOList::RegisterFactories for the plugin) and returns the
+ * plugin's one NiBridgePluginFactory (ITK registers it at the back and takes its own reference). Never throws: ITK
+ * would not catch the exception. */
 extern "C" ITK_ABI_EXPORT ObjectFactoryPointer
-itkLoad()
+nibridgePluginLoad()
 {
+  // Held for the life of the process: ITK may register it again after a ReHash().
+  static const itk::NiBridgePluginFactory::Pointer factory = itk::NiBridgePluginFactory::New();
   try
   {
+    if (!itk::nibridge::ImageIOList::ClaimITK(itk::nibridge::ImageIORegistration::Plugin))
+    {
+      return factory.GetPointer(); // a NiBridge program: its own list has NiBridge's readers already
+    }
 #ifdef NIBRIDGE_PLUGIN_NIBABEL_MODULE
     static const bool provided = (itk::ProvideNiBabelFormats(), true);
     static_cast<void>(provided);
@@ -154,7 +167,5 @@ itkLoad()
   {
     std::cerr << "NiBridge plugin: its readers are not available: " << error.what() << std::endl;
   }
-  // Held for the life of the process: ITK may register it again after a ReHash().
-  static const itk::NiBridgePluginFactory::Pointer factory = itk::NiBridgePluginFactory::New();
   return factory.GetPointer();
 }

@@ -65,7 +65,10 @@ public:
   static bool
   WasStartedByNiBridge();
 
-  /** The Python home NiBridge starts Python with: NIBRIDGE_PYTHONHOME if set, else the build Python's. */
+  /** The Python home NiBridge starts Python with: NIBRIDGE_PYTHONHOME if set; else, if NiBridge is installed into a
+   * virtual environment (the wheel, in <venv>/lib/pythonX.Y/site-packages, beside <venv>/pyvenv.cfg), that venv's
+   * base Python (pyvenv.cfg's `home`), with the venv's site-packages and not the base's (unless the venv includes
+   * them); else the build Python's, with its site-packages. */
   static std::string
   GetHome();
 

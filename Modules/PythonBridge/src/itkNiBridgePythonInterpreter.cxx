@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <optional>
 
 #include <dlfcn.h>
 
@@ -73,6 +75,93 @@ SplitPathList(const std::string & list)
   return entries;
 }
 
+/** The Python version NiBridge was compiled for, "3.11". */
+std::string
+PythonVersion()
+{
+  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+}
+
+/** The virtual environment NiBridge is installed into (by pip, with the wheel), if it is. */
+struct VirtualEnvironment
+{
+  std::string prefix;                     // the venv's directory (sys.prefix of its Python)
+  std::string sitePackages;               // <prefix>/lib/pythonX.Y/site-packages
+  std::string home;                       // its base Python's prefix, from pyvenv.cfg's `home`; empty if unknown
+  bool        systemSitePackages = false; // pyvenv.cfg's include-system-site-packages
+};
+
+/** The value of `key` in a pyvenv.cfg ("key = value" lines, as Python's own site.py reads them). */
+std::string
+VirtualEnvironmentSetting(const std::filesystem::path & configuration, const std::string & key)
+{
+  std::ifstream stream(configuration);
+  std::string   line;
+  const auto    trimmed = [](std::string text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    const auto last = text.find_last_not_of(" \t\r");
+    return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  };
+  while (std::getline(stream, line))
+  {
+    const auto equals = line.find('=');
+    if (equals != std::string::npos && trimmed(line.substr(0, equals)) == key)
+    {
+      return trimmed(line.substr(equals + 1));
+    }
+  }
+  return {};
+}
+
+/** The venv whose site-packages hold the file this code was loaded from (the wheel's extension, tools or modules),
+ * found by its pyvenv.cfg; none if NiBridge is not inside one (a build tree, an installed prefix). */
+std::optional<VirtualEnvironment>
+FindVirtualEnvironment()
+{
+  Dl_info thisCode{};
+  if (dladdr(reinterpret_cast<const void *>(&FindVirtualEnvironment), &thisCode) == 0 || thisCode.dli_fname == nullptr)
+  {
+    return std::nullopt;
+  }
+  std::error_code             ignored;
+  const std::filesystem::path file = std::filesystem::weakly_canonical(thisCode.dli_fname, ignored);
+  for (std::filesystem::path directory = file.parent_path(); directory.has_relative_path();
+       directory = directory.parent_path())
+  {
+    const std::filesystem::path configuration = directory / "pyvenv.cfg";
+    if (!std::filesystem::is_regular_file(configuration, ignored))
+    {
+      continue;
+    }
+    const std::filesystem::path sitePackages =
+      std::filesystem::weakly_canonical(directory / "lib" / ("python" + PythonVersion()) / "site-packages", ignored);
+    const std::string inside = file.lexically_relative(sitePackages).string();
+    if (inside.empty() || inside.rfind("..", 0) == 0)
+    {
+      return std::nullopt; // a venv around NiBridge, but NiBridge is not installed in it
+    }
+    VirtualEnvironment environment;
+    environment.prefix = directory.string();
+    environment.sitePackages = sitePackages.string();
+    const std::string home = VirtualEnvironmentSetting(configuration, "home"); // the base Python's bin/
+    if (!home.empty())
+    {
+      environment.home = std::filesystem::path(home).parent_path().string();
+    }
+    environment.systemSitePackages = VirtualEnvironmentSetting(configuration, "include-system-site-packages") == "true";
+    return environment;
+  }
+  return std::nullopt;
+}
+
+/** FindVirtualEnvironment(), once per process. */
+const std::optional<VirtualEnvironment> &
+ThisVirtualEnvironment()
+{
+  static const std::optional<VirtualEnvironment> environment = FindVirtualEnvironment();
+  return environment;
+}
+
 [[noreturn]] void
 ThrowStartFailure(const std::string & reason)
 {
@@ -114,7 +203,7 @@ PromoteLibPythonToGlobal()
 void
 CheckHome(const std::string & home)
 {
-  const std::string           version = std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+  const std::string           version = PythonVersion();
   const std::string           landmark = "lib/python" + version + "/os.py";
   std::error_code             ignored;
   const std::filesystem::path path = std::filesystem::path(home) / landmark;
@@ -141,22 +230,32 @@ StringList(const std::vector<std::string> & entries)
   return list;
 }
 
-/** sys.path = NIBRIDGE_PYTHONPATH entries + the standard library + site-packages (with their .pth files). */
+/** sys.path = NIBRIDGE_PYTHONPATH entries + the standard library + `siteDirectories` and, if `homeSitePackages`, the
+ * home's site-packages (with their .pth files). With a venv prefix, sys.prefix and sys.exec_prefix are the venv's, as
+ * Python's own site.py sets them. */
 void
-SetUpSysPath(const std::vector<std::string> & extraPaths, const std::vector<std::string> & siteDirectories)
+SetUpSysPath(const std::vector<std::string> & extraPaths,
+             const std::vector<std::string> & siteDirectories,
+             bool                             homeSitePackages,
+             const std::string &              venvPrefix)
 {
   static const char * const code = R"python(
 import site
 import sys
 
 sys.path[0:0] = [entry for entry in extra_paths if entry not in sys.path]
-for directory in site_directories + site.getsitepackages():
+for directory in site_directories + (site.getsitepackages() if home_site_packages else []):
     site.addsitedir(directory)
+if venv_prefix:
+    sys.prefix = sys.exec_prefix = venv_prefix
 )python";
   Reference                 globals = Checked(PyDict_New(), "sys.path setup");
+  Reference                 prefix = Checked(PyUnicode_DecodeFSDefault(venvPrefix.c_str()), "sys.path setup");
   if (PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0 ||
       PyDict_SetItemString(globals.get(), "extra_paths", StringList(extraPaths).get()) != 0 ||
-      PyDict_SetItemString(globals.get(), "site_directories", StringList(siteDirectories).get()) != 0)
+      PyDict_SetItemString(globals.get(), "site_directories", StringList(siteDirectories).get()) != 0 ||
+      PyDict_SetItemString(globals.get(), "home_site_packages", homeSitePackages ? Py_True : Py_False) != 0 ||
+      PyDict_SetItemString(globals.get(), "venv_prefix", prefix.get()) != 0)
   {
     ThrowPythonError("sys.path setup");
   }
@@ -204,12 +303,25 @@ StartPython()
   {
     ~ReleaseAtExit() { PyEval_SaveThread(); }
   } releaseAtExit;
+  // Site-packages: NIBRIDGE_PYTHONHOME's alone; else those of the venv NiBridge is installed into (and its base
+  // Python's only if the venv includes them); else the build Python's.
   std::vector<std::string> siteDirectories;
+  bool                     homeSitePackages = true;
+  std::string              venvPrefix;
   if (EnvironmentValue("NIBRIDGE_PYTHONHOME").empty())
   {
-    siteDirectories = PythonInterpreter::GetBuildSitePackages();
+    if (const auto & environment = ThisVirtualEnvironment())
+    {
+      siteDirectories = { environment->sitePackages };
+      homeSitePackages = environment->systemSitePackages;
+      venvPrefix = environment->prefix;
+    }
+    else
+    {
+      siteDirectories = PythonInterpreter::GetBuildSitePackages();
+    }
   }
-  SetUpSysPath(PythonInterpreter::GetExtraPaths(), siteDirectories);
+  SetUpSysPath(PythonInterpreter::GetExtraPaths(), siteDirectories, homeSitePackages, venvPrefix);
 }
 
 /** "module.QualifiedName" of an exception type ("ZeroDivisionError" for builtins). */
@@ -500,7 +612,12 @@ std::string
 PythonInterpreter::GetHome()
 {
   const std::string home = EnvironmentValue("NIBRIDGE_PYTHONHOME");
-  return home.empty() ? GetBuildHome() : home;
+  if (!home.empty())
+  {
+    return home;
+  }
+  const auto & environment = ThisVirtualEnvironment();
+  return environment && !environment->home.empty() ? environment->home : GetBuildHome();
 }
 
 std::string
