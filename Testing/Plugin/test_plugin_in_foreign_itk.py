@@ -33,13 +33,14 @@ def plugin_directory():
     return Path(PLUGIN_DIR)
 
 
-def run_python(code, tmp_path, plugin=True):
-    """Runs `code` in a child Python with ITK_AUTOLOAD_PATH naming the plugin's folder (or unset)."""
-    environment = {key: value for key, value in os.environ.items() if key != "ITK_AUTOLOAD_PATH"}
+def run(command, tmp_path, plugin=True, unset=()):
+    """Runs `command` in `tmp_path` with ITK_AUTOLOAD_PATH naming the plugin's folder (or unset), and without the
+    variables of `unset`."""
+    environment = {key: value for key, value in os.environ.items() if key not in ("ITK_AUTOLOAD_PATH", *unset)}
     if plugin:
         environment["ITK_AUTOLOAD_PATH"] = str(plugin_directory())
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [str(part) for part in command],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
@@ -47,6 +48,11 @@ def run_python(code, tmp_path, plugin=True):
         timeout=300,
         check=False,
     )
+
+
+def run_python(code, tmp_path, plugin=True):
+    """Runs `code` in a child of this Python."""
+    return run([sys.executable, "-c", code], tmp_path, plugin)
 
 
 def report(result):
@@ -181,20 +187,7 @@ def test_slicer_core_reads_a_nifti_with_the_plugin_folder_set(tmp_path):
     source, data = nifti(tmp_path)
     results = {}
     for plugin in (False, True):
-        environment = {
-            key: value for key, value in os.environ.items() if key not in ("ITK_AUTOLOAD_PATH", "PYTHONPATH")
-        }
-        if plugin:
-            environment["ITK_AUTOLOAD_PATH"] = str(plugin_directory())
-        result = subprocess.run(
-            [python, "-c", SLICER_CORE_READ],
-            cwd=tmp_path,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        result = run([python, "-c", SLICER_CORE_READ], tmp_path, plugin, unset=("PYTHONPATH",))
         assert result.returncode == 0, report(result)
         np.testing.assert_array_equal(np.load(tmp_path / "slicer.npy"), data)
         results[plugin] = result
@@ -215,17 +208,8 @@ def test_ni2npy_with_the_plugin_folder_set(tmp_path):
     nib.save(nib.MGHImage(data, AFFINE), tmp_path / "volume.mgz")
     nrrd = tmp_path / "plane.nrrd"
     nrrd.write_bytes(b"NRRD0004\ntype: uchar\ndimension: 2\nsizes: 2 2\nencoding: raw\n\n\x01\x02\x03\x04")
-    environment = {key: value for key, value in os.environ.items() if key != "ITK_AUTOLOAD_PATH"}
-    environment["ITK_AUTOLOAD_PATH"] = str(plugin_directory())
     for source, expected in ((tmp_path / "volume.mgz", data), (nrrd, [[1.0, 3.0], [2.0, 4.0]])):
-        result = subprocess.run(
-            [ni2npy, "--force", source, tmp_path / "out.npy"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run([ni2npy, "--force", source, tmp_path / "out.npy"], tmp_path)
         assert result.returncode == 0 and result.stderr == "", report(result)
         np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
 
@@ -234,17 +218,7 @@ def test_a_5_2_host_still_gets_the_plugins_readers_from_the_same_folder(tmp_path
     # plastimatch (Debian's ITK 5.2) reads an .mgz, a format its ITK lacks, through the plugin.
     data = np.arange(7 * 6 * 5, dtype=np.float32).reshape(7, 6, 5)
     nib.save(nib.MGHImage(data, AFFINE), tmp_path / "volume.mgz")
-    environment = {key: value for key, value in os.environ.items() if key != "ITK_AUTOLOAD_PATH"}
-    environment["ITK_AUTOLOAD_PATH"] = str(plugin_directory())
-    result = subprocess.run(
-        ["plastimatch", "convert", "--input", "volume.mgz", "--output-img", "volume.mha"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run(["plastimatch", "convert", "--input", "volume.mgz", "--output-img", "volume.mha"], tmp_path)
     assert result.returncode == 0 and (tmp_path / "volume.mha").exists(), report(result)
     assert refusals(result) == [], report(result)
     # Read back here: this process has no ITK_AUTOLOAD_PATH.
