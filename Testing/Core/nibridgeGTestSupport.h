@@ -12,6 +12,7 @@
 // the NiBridgeCoreGTests driver (it needs NIBRIDGE_TEST_OUTPUT_DIR, a compile definition of that target).
 
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeImageIOBase.h"
 
 #include "itkByteSwapper.h"
@@ -46,11 +47,7 @@ struct OutputPathWithPrefix
 };
 
 /** The file name in double quotes, as NiBridge's error messages name a file. */
-inline std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
+using itk::nibridge::Quoted;
 
 /** Whether this machine stores multi-byte values big-endian. */
 inline bool

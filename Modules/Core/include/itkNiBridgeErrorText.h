@@ -21,6 +21,10 @@ namespace nibridge
 NiBridgeCore_EXPORT std::string
                     OneLineReason(const std::string & description, bool withTraceback = false);
 
+/** `text` in double quotes, as messages name files: "\"<text>\"". */
+NiBridgeCore_EXPORT std::string
+                    Quoted(const std::string & text);
+
 /** "\"<fileName>\": <reason>", naming the file once: the reason as it is when it names the file already
  * (NiBridge's readers name theirs). */
 NiBridgeCore_EXPORT std::string

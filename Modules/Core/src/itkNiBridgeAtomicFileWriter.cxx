@@ -5,6 +5,8 @@
  *
  *=========================================================================*/
 #include "itkNiBridgeAtomicFileWriter.h"
+#include "itkNiBridgeErrorText.h"
+#include "itkNiBridgeTransferSize.h"
 
 #include "itkMacro.h"
 
@@ -26,19 +28,10 @@ namespace nibridge
 namespace
 {
 std::string
-Quoted(const std::string & text)
-{
-  return '"' + text + '"';
-}
-
-std::string
 SystemError()
 {
   return std::strerror(errno);
 }
-
-// Larger single transfers are split: Linux moves at most about 2 GiB per call.
-constexpr std::uint64_t MaximumTransferBytes = std::uint64_t{ 1 } << 30;
 
 /** Whether a directory entry is a temporary file of ours for `fileName`: "<fileName>.tmp-XXXXXX" or
  * ".nibridge-XXXXXX-<fileName>". */

@@ -6,6 +6,8 @@
  *=========================================================================*/
 #include "itkNiBridgeDataStream.h"
 
+#include "itkNiBridgeTransferSize.h"
+
 #include "itkMacro.h"
 
 #include <zlib.h>
@@ -30,8 +32,6 @@ namespace nibridge
 namespace
 {
 constexpr std::size_t CompressedBlockBytes = std::size_t{ 1 } << 20;
-// Linux moves at most about 2 GiB per read; stay well below.
-constexpr std::uint64_t MaximumTransferBytes = std::uint64_t{ 1 } << 30;
 
 /** What a message says about the data: "the image data" when it is in the image's own file, else which file. */
 std::string

@@ -118,5 +118,11 @@ NamingTheFile(const std::string & fileName, const std::string & reason)
   return '"' + fileName + "\": " + reason;
 }
 
+std::string
+Quoted(const std::string & text)
+{
+  return '"' + text + '"';
+}
+
 } // namespace nibridge
 } // namespace itk

@@ -41,11 +41,7 @@ using Clock = std::chrono::steady_clock;
 constexpr const char * HelperName = "nibridge-itk-reader";
 constexpr std::size_t  NoiseKept = 64 * 1024;
 
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
+using nibridge::Quoted;
 
 void
 CloseDescriptor(int & descriptor)

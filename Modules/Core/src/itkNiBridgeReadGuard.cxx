@@ -5,6 +5,7 @@
  *
  *=========================================================================*/
 #include "itkNiBridgeReadGuard.h"
+#include "itkNiBridgeErrorText.h"
 
 #include "itkMacro.h"
 
@@ -27,12 +28,6 @@ namespace nibridge
 namespace
 {
 constexpr double DefaultReadTimeoutSeconds = 600.0;
-
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
 
 /** "12 GiB", "512 MiB", ... for messages. */
 std::string

@@ -5,10 +5,12 @@
  *
  *=========================================================================*/
 #include "itkNumPyImageIO.h"
+#include "itkNiBridgeErrorText.h"
 
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBridgeReadGuard.h"
 #include "itkNiBridgeRegionRuns.h"
+#include "itkNiBridgeTransferSize.h"
 #include "itkNiBridgeVoxelBlock.h"
 
 #include "itkByteSwapper.h"
@@ -35,14 +37,8 @@ namespace
 {
 /** Bytes converted (swapped, widened, de-planarized) at a time: small enough to stay in cache. */
 constexpr std::size_t ConversionChunkBytes = std::size_t{ 1 } << 22;
-/** Bytes moved by one read() or write() call: some systems refuse more than 2 GiB at once. */
-constexpr std::uint64_t MaximumTransferBytes = std::uint64_t{ 1 } << 30;
 
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
+using nibridge::Quoted;
 
 std::string
 LastSystemError()
@@ -302,7 +298,7 @@ ReadExactly(std::istream & file, char * destination, std::uint64_t count, const 
 {
   while (count > 0)
   {
-    const std::uint64_t piece = std::min(count, MaximumTransferBytes);
+    const std::uint64_t piece = std::min(count, nibridge::MaximumTransferBytes);
     file.read(destination, static_cast<std::streamsize>(piece));
     if (static_cast<std::uint64_t>(file.gcount()) != piece)
     {

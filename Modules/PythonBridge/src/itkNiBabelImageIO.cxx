@@ -8,6 +8,7 @@
 
 #include "itkNiBabelImageIO.h"
 #include "itkNiBridgeComponentType.h"
+#include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeNiftiImageIO.h"
 #include "itkNpyFormat.h"
@@ -39,16 +40,11 @@ DefaultLeavesNIfTIToITK()
   return leaves;
 }
 
+using nibridge::Quoted;
 using nibridge::python::Checked;
 using nibridge::python::GILGuard;
 using nibridge::python::Reference;
 using nibridge::python::ThrowPythonError;
-
-std::string
-Quoted(const std::string & fileName)
-{
-  return '"' + fileName + '"';
-}
 
 std::string
 Lower(std::string text)

@@ -64,7 +64,7 @@ LayoutOf(const py::array & array, bool keepAxes, bool isVector, const char * fun
 }
 
 std::unique_ptr<Image>
-NewImage(const ArrayLayout & layout)
+NewImageOfLayout(const ArrayLayout & layout)
 {
   const auto & operations = OperationsFor(layout.kind);
   return std::make_unique<Image>(operations, operations.New(layout.size, layout.numberOfComponents));
@@ -391,7 +391,7 @@ ImageViewFromArray(const py::array &  array,
                             (keepAxes ? "" : ", or keep_axes=True for a Fortran-ordered (nibabel) array"));
     }
   }
-  auto image = NewImage(layout);
+  auto image = NewImageOfLayout(layout);
   // The buffer export holds the array (and blocks its resizing) until the pixel container releases it.
   image->Operations().Import(image->ItkImage(), std::make_unique<py::buffer_info>(array.request(true)));
   SetGeometry(*image, spacing, origin, direction, function);
@@ -410,7 +410,7 @@ ImageFromArray(const py::object & arrayLike,
   // Any array-like; an ndarray as it is (strides and byte order are dealt with by the copy).
   const py::array array = py::module_::import("numpy").attr("asarray")(arrayLike);
   const auto      layout = LayoutOf(array, keepAxes, isVector, function);
-  auto            image = NewImage(layout);
+  auto            image = NewImageOfLayout(layout);
   SetGeometry(*image, spacing, origin, direction, function);
   const auto & operations = image->Operations();
   operations.Allocate(image->ItkImage(), false);
