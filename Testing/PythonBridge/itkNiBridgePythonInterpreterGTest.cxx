@@ -12,7 +12,9 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <csignal>
 #include <future>
 #include <string>
@@ -63,8 +65,21 @@ TEST(PythonInterpreter, FindsNumPyAndNiBabelInTheBuildPythonsSitePackages)
   PythonInterpreter::ImportModule("numpy");
   PythonInterpreter::ImportModule("nibabel");
   const std::string numpyFile = PythonInterpreter::Evaluate("__import__('numpy').__file__");
-  bool              inBuildSitePackages = false;
-  for (const std::string & directory : PythonInterpreter::GetBuildSitePackages())
+  // The build venv's, if NiBridge was built in one; else the build Python's own, which follow from its home.
+  std::vector<std::string> directories = PythonInterpreter::GetBuildSitePackages();
+  if (directories.empty())
+  {
+    const std::string listed = PythonInterpreter::Evaluate("'\\n'.join(__import__('site').getsitepackages())");
+    for (std::size_t start = 0; start < listed.size();)
+    {
+      const std::size_t end = std::min(listed.find('\n', start), listed.size());
+      directories.push_back(listed.substr(start, end - start));
+      start = end + 1;
+    }
+    EXPECT_EQ(PythonInterpreter::GetHome(), PythonInterpreter::GetBuildHome());
+  }
+  bool inBuildSitePackages = false;
+  for (const std::string & directory : directories)
   {
     inBuildSitePackages = inBuildSitePackages || numpyFile.rfind(directory, 0) == 0;
   }
@@ -201,6 +216,32 @@ TEST(PythonInterpreter, ReportsAMissingNumPyAtReadTimeNamingTheFileAndThePython)
   EXPECT_TRUE(Contains(child.output, "\"" + fileName + "\": numpy is not importable from the Python at "))
     << child.output;
   EXPECT_TRUE(Contains(child.output, "ImportError: numpy is hidden by the NiBridge test")) << child.output;
+}
+
+TEST(PythonInterpreter, StartsWithTheHomeOfTheLibPythonTheLoaderFound)
+{
+  // A copy of the build's libpython in a prefix of its own, beside (a link to) the standard library, found by the
+  // loader first (LD_LIBRARY_PATH before the RUNPATH): NiBridge starts Python there, not at the build's home.
+  const std::filesystem::path library = std::filesystem::canonical(PythonInterpreter::GetBuildLibraryPath());
+  if (library.extension() == ".a")
+  {
+    GTEST_SKIP() << "NOT RUN: the build's libpython is static (" << library << "): no library to move";
+  }
+  const std::string version =
+    std::to_string(PY_MAJOR_VERSION_FOR_TEST) + "." + std::to_string(PY_MINOR_VERSION_FOR_TEST);
+  const std::filesystem::path prefix = nibridge_test::OutputPath("moved_python");
+  std::filesystem::remove_all(prefix);
+  std::filesystem::create_directories(prefix / "lib");
+  std::filesystem::copy_file(library, prefix / "lib" / library.filename()); // its file name is its SONAME
+  std::filesystem::create_directory_symlink(std::filesystem::path(PythonInterpreter::GetBuildHome()) / "lib" /
+                                              ("python" + version),
+                                            prefix / "lib" / ("python" + version));
+  const nibridge_test::ChildResult child =
+    RunHelper({ "python-home" }, { { "LD_LIBRARY_PATH", (prefix / "lib").string() } });
+  const std::string home = std::filesystem::canonical(prefix).string();
+  EXPECT_EQ(child.exitCode, 0) << child.output;
+  EXPECT_TRUE(Contains(child.output, "home " + home + "\n")) << child.output;
+  EXPECT_TRUE(Contains(child.output, "prefix " + home + "\n")) << child.output;
 }
 
 TEST(PythonInterpreter, ReportsAPythonHomeWithoutAStandardLibraryAtReadTime)

@@ -11,6 +11,7 @@
 //   nibridge-python-test-helper host-interpreter FILE  start Python as a host would, then read through NiBridge
 //   nibridge-python-test-helper stream-peak FILE N     peak memory of a whole read vs. a read in N streamed pieces
 //   nibridge-python-test-helper timing FILE            cost of the first read (Python start) and of later ones
+//   nibridge-python-test-helper python-home            the home NiBridge starts Python with, and Python's sys.prefix
 //
 // Exit code 0 on success, 1 on an expected failure (printed), 2 on a usage error.
 
@@ -80,6 +81,14 @@ HostInterpreter(const std::string & fileName)
             << itk::nibridge::PythonInterpreter::Evaluate("__import__('__main__').nibridge_host_marker") << std::endl;
   PyEval_RestoreThread(hostThread);
   return read;
+}
+
+int
+PythonHome()
+{
+  std::cout << "home " << itk::nibridge::PythonInterpreter::GetHome() << std::endl;
+  std::cout << "prefix " << itk::nibridge::PythonInterpreter::Evaluate("__import__('sys').prefix") << std::endl;
+  return 0;
 }
 
 long
@@ -165,6 +174,10 @@ main(int argc, char * argv[])
     {
       return StreamPeak(argv[2], static_cast<unsigned int>(std::stoul(argv[3])));
     }
+    if (command == "python-home" && argc == 2)
+    {
+      return PythonHome();
+    }
     if (command == "timing" && argc == 3)
     {
       return Timing(argv[2]);
@@ -175,7 +188,7 @@ main(int argc, char * argv[])
     std::cout << "error: " << error.GetDescription() << std::endl;
     return 1;
   }
-  std::cerr << "usage: " << argv[0] << " read|can-read|host-interpreter FILE | stream-peak FILE N | timing FILE"
-            << std::endl;
+  std::cerr << "usage: " << argv[0]
+            << " read|can-read|host-interpreter FILE | stream-peak FILE N | timing FILE | python-home" << std::endl;
   return 2;
 }

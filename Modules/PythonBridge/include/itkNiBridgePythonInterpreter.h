@@ -68,7 +68,8 @@ public:
   /** The Python home NiBridge starts Python with: NIBRIDGE_PYTHONHOME if set; else, if NiBridge is installed into a
    * virtual environment (the wheel, in <venv>/lib/pythonX.Y/site-packages, beside <venv>/pyvenv.cfg), that venv's
    * base Python (pyvenv.cfg's `home`), with the venv's site-packages and not the base's (unless the venv includes
-   * them); else the build Python's, with its site-packages. */
+   * them); else the prefix of the libpython in this process (found at run time: the nearest folder above it with
+   * this version's standard library), with its site-packages; else the build Python's. */
   static std::string
   GetHome();
 
@@ -76,8 +77,8 @@ public:
   static std::string
   GetBuildHome();
 
-  /** The build Python's site-packages directories, added to sys.path when NiBridge starts Python with the
-   * build's home. */
+  /** The site-packages of the venv NiBridge was built in, if the build Python was a venv's (none otherwise: a
+   * Python's own site-packages follow from its home), added to sys.path when NiBridge is not in a venv itself. */
   static std::vector<std::string>
   GetBuildSitePackages();
 

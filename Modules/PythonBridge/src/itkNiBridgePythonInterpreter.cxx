@@ -13,10 +13,13 @@
 
 #include "itkMacro.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -91,13 +94,21 @@ struct VirtualEnvironment
   bool        systemSitePackages = false; // pyvenv.cfg's include-system-site-packages
 };
 
-/** The value of `key` in a pyvenv.cfg ("key = value" lines, as Python's own site.py reads them). */
 std::string
-VirtualEnvironmentSetting(const std::filesystem::path & configuration, const std::string & key)
+LowerCase(std::string text)
 {
-  std::ifstream stream(configuration);
-  std::string   line;
-  const auto    trimmed = [](std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+/** The settings of a pyvenv.cfg ("key = value" lines, keys in lower case, as Python's own site.py reads them). */
+std::map<std::string, std::string>
+VirtualEnvironmentSettings(const std::filesystem::path & configuration)
+{
+  std::ifstream                      stream(configuration);
+  std::map<std::string, std::string> settings;
+  std::string                        line;
+  const auto                         trimmed = [](std::string text) {
     const auto first = text.find_first_not_of(" \t\r");
     const auto last = text.find_last_not_of(" \t\r");
     return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
@@ -105,12 +116,12 @@ VirtualEnvironmentSetting(const std::filesystem::path & configuration, const std
   while (std::getline(stream, line))
   {
     const auto equals = line.find('=');
-    if (equals != std::string::npos && trimmed(line.substr(0, equals)) == key)
+    if (equals != std::string::npos)
     {
-      return trimmed(line.substr(equals + 1));
+      settings[LowerCase(trimmed(line.substr(0, equals)))] = trimmed(line.substr(equals + 1)); // the last counts
     }
   }
-  return {};
+  return settings;
 }
 
 /** The venv whose site-packages hold the file this code was loaded from (the wheel's extension, tools or modules),
@@ -143,12 +154,14 @@ FindVirtualEnvironment()
     VirtualEnvironment environment;
     environment.prefix = directory.string();
     environment.sitePackages = sitePackages.string();
-    const std::string home = VirtualEnvironmentSetting(configuration, "home"); // the base Python's bin/
-    if (!home.empty())
+    const auto settings = VirtualEnvironmentSettings(configuration);
+    const auto home = settings.find("home"); // the base Python's bin/
+    if (home != settings.end() && !home->second.empty())
     {
-      environment.home = std::filesystem::path(home).parent_path().string();
+      environment.home = std::filesystem::path(home->second).parent_path().string();
     }
-    environment.systemSitePackages = VirtualEnvironmentSetting(configuration, "include-system-site-packages") == "true";
+    const auto system = settings.find("include-system-site-packages");
+    environment.systemSitePackages = system != settings.end() && LowerCase(system->second) == "true";
     return environment;
   }
   return std::nullopt;
@@ -160,6 +173,38 @@ ThisVirtualEnvironment()
 {
   static const std::optional<VirtualEnvironment> environment = FindVirtualEnvironment();
   return environment;
+}
+
+/** The prefix of the Python whose library runs in this process: the nearest folder above libpython (or above the
+ * program, where Python is linked into it) that holds this version's standard library; empty if none does. Found at
+ * run time, so that NiBridge follows its libpython wherever the loader found it, not where it was at build time. */
+std::string
+LoadedPythonHome()
+{
+  Dl_info loaded{};
+  if (dladdr(reinterpret_cast<void *>(&Py_IsInitialized), &loaded) == 0 || loaded.dli_fname == nullptr)
+  {
+    return {};
+  }
+  std::error_code             failed;
+  const std::filesystem::path file = std::filesystem::canonical(loaded.dli_fname, failed);
+  if (failed)
+  {
+    return {};
+  }
+  const std::filesystem::path landmark = std::filesystem::path("lib") / ("python" + PythonVersion()) / "os.py";
+  for (std::filesystem::path directory = file.parent_path(); !directory.empty(); directory = directory.parent_path())
+  {
+    if (std::filesystem::is_regular_file(directory / landmark, failed))
+    {
+      return directory.string();
+    }
+    if (!directory.has_relative_path())
+    {
+      break; // the root, checked
+    }
+  }
+  return {};
 }
 
 [[noreturn]] void
@@ -304,7 +349,7 @@ StartPython()
     ~ReleaseAtExit() { PyEval_SaveThread(); }
   } releaseAtExit;
   // Site-packages: NIBRIDGE_PYTHONHOME's alone; else those of the venv NiBridge is installed into (and its base
-  // Python's only if the venv includes them); else the build Python's.
+  // Python's only if the venv includes them); else the home's, and the build venv's if NiBridge was built in one.
   std::vector<std::string> siteDirectories;
   bool                     homeSitePackages = true;
   std::string              venvPrefix;
@@ -617,7 +662,12 @@ PythonInterpreter::GetHome()
     return home;
   }
   const auto & environment = ThisVirtualEnvironment();
-  return environment && !environment->home.empty() ? environment->home : GetBuildHome();
+  if (environment && !environment->home.empty())
+  {
+    return environment->home;
+  }
+  static const std::string loadedHome = LoadedPythonHome();
+  return loadedHome.empty() ? GetBuildHome() : loadedHome;
 }
 
 std::string
