@@ -8,6 +8,7 @@
 #define itkNiBridgePythonInterpreter_h
 
 #include "NiBridgePythonExport.h"
+#include "itkNiBridgePythonObject.h"
 
 #include <string>
 #include <vector>
@@ -98,6 +99,13 @@ public:
    * becomes an itk::ExceptionObject starting with `context`. */
   static std::string
   Evaluate(const std::string & expression, const std::string & context = "Python expression");
+
+  /** Evaluates a Python expression in a fresh namespace holding `names` and returns its value. A Python exception
+   * becomes an itk::ExceptionObject starting with `context`. */
+  static PythonObject
+  EvaluateObject(const std::string & expression,
+                 const PythonNames & names = {},
+                 const std::string & context = "Python expression");
 
   /** Executes Python statements in a fresh namespace. A Python exception becomes an itk::ExceptionObject
    * starting with `context`. */

@@ -705,12 +705,20 @@ PythonInterpreter::ImportModule(const std::string & moduleName)
 namespace
 {
 python::Reference
-RunInFreshNamespace(const std::string & code, int start, const std::string & context)
+RunInFreshNamespace(const std::string & code, int start, const std::string & context, const PythonNames & names = {})
 {
   Reference globals = Checked(PyDict_New(), context);
   if (PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) != 0)
   {
     ThrowPythonError(context);
+  }
+  for (const auto & [name, object] : names)
+  {
+    if (PyDict_SetItemString(
+          globals.get(), name.c_str(), object.IsNull() ? Py_None : static_cast<PyObject *>(object.Get())) != 0)
+    {
+      ThrowPythonError(context);
+    }
   }
   return Checked(PyRun_String(code.c_str(), start, globals.get(), globals.get()), context);
 }
@@ -723,6 +731,16 @@ PythonInterpreter::Evaluate(const std::string & expression, const std::string & 
   python::GILGuard gil;
   Reference        value = RunInFreshNamespace(expression, Py_eval_input, context);
   return python::Text(value.get());
+}
+
+PythonObject
+PythonInterpreter::EvaluateObject(const std::string & expression,
+                                  const PythonNames & names,
+                                  const std::string & context)
+{
+  Initialize();
+  python::GILGuard gil;
+  return PythonObject::FromNewReference(RunInFreshNamespace(expression, Py_eval_input, context, names).release());
 }
 
 void

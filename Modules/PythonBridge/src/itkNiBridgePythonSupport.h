@@ -55,6 +55,19 @@ private:
   PyThreadState * m_ThreadState;
 };
 
+/** True while Python runs and is not shutting down: a thread may then take the GIL (PyGILState_Ensure). A thread
+ * that asks for it while the interpreter finalizes would never get it, so references still held then are left to the
+ * process's end instead. */
+inline bool
+CanTakeGIL() noexcept
+{
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
+
 /** Drops a reference. Only ever called with the GIL held. */
 struct ReferenceDeleter
 {
