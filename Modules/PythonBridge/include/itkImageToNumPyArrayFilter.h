@@ -140,17 +140,7 @@ protected:
     const std::string what = std::string(this->GetNameOfClass()) + " of an image";
 
     // The array's first voxel is the buffered region's first index.
-    nibridge::ImageGeometry            geometry = nibridge::GeometryOfImage(image);
-    typename InputImageType::PointType first;
-    image.TransformIndexToPhysicalPoint(region.GetIndex(), first);
-    for (unsigned int axis = 0; axis < InputImageType::ImageDimension; ++axis)
-    {
-      if (region.GetIndex()[axis] != 0)
-      {
-        geometry.sourceAffine.reset();
-      }
-      geometry.origin[axis] = first[axis];
-    }
+    const nibridge::ImageGeometry geometry = nibridge::GeometryFromIndex(image, region.GetIndex());
     m_RASAffine = nibridge::RASAffineFromGeometry(geometry, what);
     m_Geometry = nibridge::GeometryDictionary(geometry, what);
 

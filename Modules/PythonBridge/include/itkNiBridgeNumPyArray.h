@@ -10,6 +10,7 @@
 #include "NiBridgePythonExport.h"
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
+#include "itkNiBridgeImageAffine.h"
 #include "itkNiBridgePythonObject.h"
 
 #include "itkFixedArray.h"
@@ -50,6 +51,8 @@ struct NumPyArrayOptions
    * also taken when the array cannot be a view (read-only, another byte order, other strides); without it those
    * are errors. */
   bool copy = false;
+  /** Array to image: a view where the array can be one, else a copy (for arrays a Python function returned). */
+  bool copyIfNeeded = false;
   /** Image to array: a writable view (writes go to the image's pixels). Views are read-only otherwise, as an ITK
    * filter's input is. */
   bool writable = false;
@@ -66,6 +69,18 @@ NumPyArrayOfPixelBuffer(void *                             buffer,
                         LightObject *                      pin,
                         const NumPyArrayOptions &          options,
                         const std::string &                what);
+
+/** A box of voxels in ITK's axis order (i, j, k), relative to an array's first voxel. */
+struct ArrayRegion
+{
+  std::vector<IndexValueType> start;
+  std::vector<SizeValueType>  size;
+};
+
+/** The view `array[region]` of an image's array (axes as `options.keepAxes` says; a trailing component axis is
+ * kept whole). Takes the GIL itself; throws itk::ExceptionObject naming `what`. */
+NiBridgePython_EXPORT PythonObject
+NumPyArrayRegion(const PythonObject & array, const ArrayRegion & region, bool keepAxes, const std::string & what);
 
 /** A Python buffer export (a `Py_buffer` of an array): released, under the GIL, when the last owner drops it, from
  * whichever thread that is. */
@@ -84,18 +99,41 @@ struct ImportedNumPyArray
 
 /** The memory of a NumPy array (or of anything numpy.asarray takes without copying) as the pixel buffer of an image
  * with `expected` layout: the same memory, or a copy (see NumPyArrayOptions::copy). Checks the array's dtype, number
- * of axes, components, byte order, strides and writability, and throws itk::ExceptionObject naming `what`, the
- * array's shape and dtype, and what was expected. Starts Python if needed and takes the GIL itself. */
+ * of axes, components, size (`expectedSize`, ITK's order, if not empty), byte order, strides and writability, and
+ * throws itk::ExceptionObject naming `what`, the array's shape and dtype, and what was expected. With `crop`, the
+ * image is of that region of the array only. Starts Python if needed and takes the GIL itself. */
 NiBridgePython_EXPORT ImportedNumPyArray
-ImportNumPyArray(const PythonObject &      array,
-                 const PixelBufferLayout & expected,
-                 const NumPyArrayOptions & options,
-                 const std::string &       what);
+ImportNumPyArray(const PythonObject &               array,
+                 const PixelBufferLayout &          expected,
+                 const NumPyArrayOptions &          options,
+                 const std::string &                what,
+                 const std::vector<SizeValueType> & expectedSize = {},
+                 const ArrayRegion *                crop = nullptr);
 
 /** A Python dict of NumPy float64 arrays: "spacing", "origin" (ITK's axis order), "direction" (rows and columns in
  * ITK's order, LPS) and "affine" (nibabel's 4x4 voxel-to-RAS+ affine). Takes the GIL itself. */
 NiBridgePython_EXPORT PythonObject
 GeometryDictionary(const ImageGeometry & geometry, const std::string & what);
+
+/** The geometry of the array of an image's voxels from index `first` on: the image's, with the origin at `first`
+ * (and the reader's affine only while `first` is the index origin). */
+template<typename TImage>
+ImageGeometry
+GeometryFromIndex(const TImage & image, const typename TImage::IndexType & first)
+{
+  ImageGeometry              geometry = GeometryOfImage(image);
+  typename TImage::PointType point;
+  image.TransformIndexToPhysicalPoint(first, point);
+  for (unsigned int axis = 0; axis < TImage::ImageDimension; ++axis)
+  {
+    if (first[axis] != 0)
+    {
+      geometry.sourceAffine.reset();
+    }
+    geometry.origin[axis] = point[axis];
+  }
+  return geometry;
+}
 
 /** The component type and layout of the pixels of an ITK image type: itk::Image of a NiBridge component type
  * (bool, integers, float, double, std::complex), of a fixed-length pixel made of them (itk::Vector,

@@ -303,6 +303,23 @@ ThrowArrayError(const std::string &       what,
   itkGenericExceptionMacro(<< message.str());
 }
 
+/** array[region], GIL held. */
+Reference
+SliceArray(PyObject * array, const ArrayRegion & region, bool keepAxes, const std::string & what)
+{
+  const auto dimension = static_cast<Py_ssize_t>(region.size.size());
+  Reference  slices = Checked(PyTuple_New(dimension), what);
+  for (Py_ssize_t axis = 0; axis < dimension; ++axis)
+  {
+    const std::size_t itk = keepAxes ? axis : dimension - 1 - axis;
+    Reference         start = Checked(PyLong_FromLongLong(region.start[itk]), what);
+    Reference         stop =
+      Checked(PyLong_FromLongLong(region.start[itk] + static_cast<IndexValueType>(region.size[itk])), what);
+    PyTuple_SET_ITEM(slices.get(), axis, Checked(PySlice_New(start.get(), stop.get(), nullptr), what).release());
+  }
+  return Checked(PyObject_GetItem(array, slices.get()), what);
+}
+
 std::string
 CopyHint()
 {
@@ -363,11 +380,26 @@ NumPyArrayOfPixelBuffer(void *                             buffer,
   return PythonObject::FromNewReference(copy.release());
 }
 
+PythonObject
+NumPyArrayRegion(const PythonObject & array, const ArrayRegion & region, bool keepAxes, const std::string & what)
+{
+  if (region.start.size() != region.size.size())
+  {
+    itkGenericExceptionMacro(<< what << ": a region's start and size differ in length");
+  }
+  PythonInterpreter::Initialize();
+  python::GILGuard gil;
+  return PythonObject::FromNewReference(
+    SliceArray(static_cast<PyObject *>(array.Get()), region, keepAxes, what).release());
+}
+
 ImportedNumPyArray
-ImportNumPyArray(const PythonObject &      arrayObject,
-                 const PixelBufferLayout & expected,
-                 const NumPyArrayOptions & options,
-                 const std::string &       what)
+ImportNumPyArray(const PythonObject &               arrayObject,
+                 const PixelBufferLayout &          expected,
+                 const NumPyArrayOptions &          options,
+                 const std::string &                what,
+                 const std::vector<SizeValueType> & expectedSize,
+                 const ArrayRegion *                crop)
 {
   if (arrayObject.IsNull())
   {
@@ -416,11 +448,47 @@ ImportNumPyArray(const PythonObject &      arrayObject,
                     "its last axis has " + std::to_string(view.shape[expected.dimension]) + " components");
   }
 
+  if (!expectedSize.empty())
+  {
+    Py_ssize_t shape[MaximumAxes];
+    bool       same = true;
+    for (unsigned int itk = 0; itk < expected.dimension; ++itk)
+    {
+      const unsigned int axis = options.keepAxes ? itk : expected.dimension - 1 - itk;
+      shape[axis] = static_cast<Py_ssize_t>(expectedSize[itk]);
+      same = same && view.shape[axis] == shape[axis];
+    }
+    if (!same)
+    {
+      ThrowArrayError(what,
+                      view,
+                      array.get(),
+                      expected,
+                      options,
+                      "its shape is not the image region's, " + ShapeText(shape, static_cast<int>(expected.dimension)) +
+                        (expected.componentAxis ? " and components" : ""));
+    }
+  }
+  if (crop != nullptr)
+  {
+    // The region's own array: what follows is about its memory.
+    Reference region = SliceArray(array.get(), *crop, options.keepAxes, what);
+    auto      regionExport = std::make_shared<NumPyBufferExport>();
+    if (PyObject_GetBuffer(region.get(), &regionExport->m_View, PyBUF_RECORDS_RO) != 0)
+    {
+      ThrowPythonError(what + ": the array's region exports no buffer of its memory");
+    }
+    regionExport->m_Held = true;
+    array = std::move(region);
+    bufferExport = std::move(regionExport);
+  }
+  const Py_buffer & memory = bufferExport->m_View; // `view` is gone if cropped
+
   // What a view cannot take: then a copy, if allowed.
   Py_ssize_t strides[MaximumAxes];
-  PixelBufferStrides(expected, view.shape, options.keepAxes, view.itemsize, strides);
+  PixelBufferStrides(expected, memory.shape, options.keepAxes, memory.itemsize, strides);
   std::string viewRefusal;
-  if (view.readonly)
+  if (memory.readonly)
   {
     viewRefusal = "it is read-only, and an image's pixels are writable";
   }
@@ -430,34 +498,36 @@ ImportNumPyArray(const PythonObject &      arrayObject,
   }
   else
   {
-    for (int axis = 0; axis < view.ndim; ++axis)
+    for (int axis = 0; axis < memory.ndim; ++axis)
     {
-      if (view.shape[axis] > 1 && view.strides[axis] != strides[axis])
+      if (memory.shape[axis] > 1 && memory.strides[axis] != strides[axis])
       {
-        viewRefusal = "its memory is not laid out as an image's (strides " + ShapeText(view.strides, view.ndim) +
-                      ", an image's are " + ShapeText(strides, view.ndim) + ')';
+        viewRefusal = "its memory is not laid out as an image's (strides " + ShapeText(memory.strides, memory.ndim) +
+                      ", an image's are " + ShapeText(strides, memory.ndim) + ')';
         break;
       }
     }
   }
-  if (!viewRefusal.empty() && !options.copy)
+  const bool copy = options.copy || (options.copyIfNeeded && !viewRefusal.empty());
+  if (!viewRefusal.empty() && !copy)
   {
-    ThrowArrayError(what, view, array.get(), expected, options, viewRefusal + CopyHint());
+    ThrowArrayError(what, memory, array.get(), expected, options, viewRefusal + CopyHint());
   }
 
   ImportedNumPyArray imported;
   for (unsigned int axis = 0; axis < expected.dimension; ++axis)
   {
     imported.size.push_back(
-      static_cast<SizeValueType>(view.shape[options.keepAxes ? axis : expected.dimension - 1 - axis]));
+      static_cast<SizeValueType>(memory.shape[options.keepAxes ? axis : expected.dimension - 1 - axis]));
   }
-  imported.numberOfComponents = expected.componentAxis ? static_cast<unsigned int>(view.shape[expected.dimension]) : 1;
+  imported.numberOfComponents =
+    expected.componentAxis ? static_cast<unsigned int>(memory.shape[expected.dimension]) : 1;
 
-  if (options.copy)
+  if (copy)
   {
     // A C-contiguous copy in ITK's axis order (k, j, i[, c]), native byte order: exactly an image's memory.
-    Reference order = Checked(PyTuple_New(view.ndim), what);
-    for (int axis = 0; axis < view.ndim; ++axis)
+    Reference order = Checked(PyTuple_New(memory.ndim), what);
+    for (int axis = 0; axis < memory.ndim; ++axis)
     {
       const bool component = expected.componentAxis && axis == static_cast<int>(expected.dimension);
       const int  source = options.keepAxes && !component ? static_cast<int>(expected.dimension) - 1 - axis : axis;
@@ -469,9 +539,9 @@ ImportNumPyArray(const PythonObject &      arrayObject,
     Reference arguments = Checked(Py_BuildValue("(O)", inITKOrder.get()), what);
     Reference keywords = Checked(Py_BuildValue("{sOss}", "dtype", native.get(), "order", "C"), what);
     Reference function = Checked(PyObject_GetAttrString(numpy, "array"), what);
-    Reference copy = Checked(PyObject_Call(function.get(), arguments.get(), keywords.get()), what);
+    Reference copied = Checked(PyObject_Call(function.get(), arguments.get(), keywords.get()), what);
     auto      copyExport = std::make_shared<NumPyBufferExport>();
-    if (PyObject_GetBuffer(copy.get(), &copyExport->m_View, PyBUF_RECORDS) != 0)
+    if (PyObject_GetBuffer(copied.get(), &copyExport->m_View, PyBUF_RECORDS) != 0)
     {
       ThrowPythonError(what + ": the copy of the array exports no buffer");
     }

@@ -484,19 +484,30 @@ if "h5py" not in sys.modules:
   Checked(PyRun_String(code, Py_file_input, globals.get(), globals.get()), "h5py is not importable");
 }
 
-/** Runs the helper's source into a fresh module; registers its source with linecache so that tracebacks
- * show its lines. GIL held. */
+/** Runs the helper's source into a fresh module. GIL held. */
 Reference
 CreateHelperModule()
 {
   const std::string source(reinterpret_cast<const char *>(build::NiBabelHelperSource), build::NiBabelHelperSourceSize);
-  const std::string context = std::string("creating the nibabel helper (") + HelperFileName + ")";
-  Reference         code = Checked(Py_CompileString(source.c_str(), HelperFileName, Py_file_input), context);
-  Reference         module = Checked(PyModule_New(HelperModuleName), context);
-  PyObject *        namespaceDictionary = PyModule_GetDict(module.get()); // borrowed
-  Reference         fileName = Checked(PyUnicode_FromString(HelperFileName), context);
+  return python::ModuleFromSource(
+    source, HelperFileName, HelperModuleName, std::string("creating the nibabel helper (") + HelperFileName + ")");
+}
+} // namespace
+
+namespace python
+{
+Reference
+ModuleFromSource(const std::string & source,
+                 const std::string & fileName,
+                 const std::string & moduleName,
+                 const std::string & context)
+{
+  Reference  code = Checked(Py_CompileString(source.c_str(), fileName.c_str(), Py_file_input), context);
+  Reference  module = Checked(PyModule_New(moduleName.c_str()), context);
+  PyObject * namespaceDictionary = PyModule_GetDict(module.get()); // borrowed
+  Reference  fileNameObject = Checked(PyUnicode_FromString(fileName.c_str()), context);
   if (PyDict_SetItemString(namespaceDictionary, "__builtins__", PyEval_GetBuiltins()) != 0 ||
-      PyDict_SetItemString(namespaceDictionary, "__file__", fileName.get()) != 0)
+      PyDict_SetItemString(namespaceDictionary, "__file__", fileNameObject.get()) != 0)
   {
     ThrowPythonError(context);
   }
@@ -507,18 +518,15 @@ CreateHelperModule()
   Reference sourceText(PyUnicode_DecodeUTF8(source.data(), static_cast<Py_ssize_t>(source.size()), "replace"));
   Reference lines(sourceText ? PyObject_CallMethod(sourceText.get(), "splitlines", "O", Py_True) : nullptr);
   Reference entry(
-    lines ? Py_BuildValue("(nOOO)", static_cast<Py_ssize_t>(source.size()), Py_None, lines.get(), fileName.get())
+    lines ? Py_BuildValue("(nOOO)", static_cast<Py_ssize_t>(source.size()), Py_None, lines.get(), fileNameObject.get())
           : nullptr);
-  if (!cache || !entry || PyObject_SetItem(cache.get(), fileName.get(), entry.get()) != 0)
+  if (!cache || !entry || PyObject_SetItem(cache.get(), fileNameObject.get(), entry.get()) != 0)
   {
     PyErr_Clear(); // tracebacks without source lines: not worth failing for
   }
   return module;
 }
-} // namespace
 
-namespace python
-{
 Reference
 Checked(PyObject * newReference, const std::string & context)
 {

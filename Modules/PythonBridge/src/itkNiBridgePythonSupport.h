@@ -90,6 +90,14 @@ Checked(PyObject * newReference, const std::string & context);
 [[noreturn]] void
 ThrowPythonError(const std::string & context);
 
+/** A new module `moduleName` of Python source text, run as if from `fileName` (registered with linecache, so that
+ * tracebacks show its lines). Throws (ThrowPythonError, with `context`) if the source fails. GIL held. */
+Reference
+ModuleFromSource(const std::string & source,
+                 const std::string & fileName,
+                 const std::string & moduleName,
+                 const std::string & context);
+
 /** The UTF-8 text of str(object); "<unprintable>" if str() fails. GIL held. */
 std::string
 Text(PyObject * object);
