@@ -5,7 +5,8 @@ if(NOT CLANG_FORMAT)
 endif()
 file(GLOB_RECURSE sources LIST_DIRECTORIES false
   "${SOURCE_DIR}/Modules/*.h" "${SOURCE_DIR}/Modules/*.cxx" "${SOURCE_DIR}/Modules/*.cpp"
-  "${SOURCE_DIR}/Testing/*.h" "${SOURCE_DIR}/Testing/*.cxx" "${SOURCE_DIR}/Testing/*.cpp")
+  "${SOURCE_DIR}/Testing/*.h" "${SOURCE_DIR}/Testing/*.cxx" "${SOURCE_DIR}/Testing/*.cpp"
+  "${SOURCE_DIR}/Documentation/*.h" "${SOURCE_DIR}/Documentation/*.cxx")
 set(unformatted "")
 foreach(source ${sources})
   execute_process(COMMAND ${CLANG_FORMAT} --dry-run --Werror --style=file ${source}

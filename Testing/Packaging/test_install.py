@@ -7,9 +7,9 @@ moved to <tmp>/moved (so that nothing may rely on the path it was installed to).
 * the installed ni2npy converts an .mgz (native) and a MINC file (nibabel, through the embedded interpreter) with no
   environment at all but PATH, and gives nibabel's values and affine;
 * plastimatch (Debian's ITK 5.2 application) reads an .mgz through the moved prefix's plugin;
-* Examples/ReadScaleWrite, a project of its own, is configured with find_package(NiBridge) against the moved prefix,
-  built, and run on an .mgz and a scaled oblique NIfTI (nibabel's rules): (value + 1) * 2 and the affine equal
-  nibabel's bit for bit.
+* Documentation/Examples/ReadScaleWrite, a project of its own, is configured with find_package(NiBridge) against the
+  moved prefix, built, and run on an .mgz and a scaled oblique NIfTI (nibabel's rules): (value + 1) * 2 and the
+  affine equal nibabel's bit for bit.
 
 Run through CTest (`ctest -R pytest.test_install`), which sets NIBRIDGE_BUILD_DIR, NIBRIDGE_SOURCE_DIR, CMAKE_COMMAND
 and NIBRIDGE_CMAKE_GENERATOR.
@@ -135,7 +135,7 @@ def test_plastimatch_reads_an_mgz_through_the_moved_plugin(moved_prefix, tmp_pat
 
 @pytest.fixture(scope="session")
 def example_program(moved_prefix, tmp_path_factory) -> Path:
-    source = Path(_required("NIBRIDGE_SOURCE_DIR")) / "Examples" / "ReadScaleWrite"
+    source = Path(_required("NIBRIDGE_SOURCE_DIR")) / "Documentation" / "Examples" / "ReadScaleWrite"
     build = tmp_path_factory.mktemp("example")
     cmake = _required("CMAKE_COMMAND")
     environment = dict(os.environ)
