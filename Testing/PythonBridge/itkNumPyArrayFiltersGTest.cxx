@@ -21,6 +21,7 @@
 
 #include "gtest/gtest.h"
 
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -333,4 +334,38 @@ TEST(NumPyArrayFilters, RoundTripValuesAndGeometryThroughNiBabelsAxesAndAffine)
   EXPECT_EQ(doubled->GetOrigin(), image->GetOrigin());
   EXPECT_EQ(doubled->GetDirection(), image->GetDirection());
   EXPECT_EQ(itk::nibridge::RASAffineOfImage(*doubled), toArray->GetRASAffine());
+}
+
+TEST(NumPyArrayToImageFilter, AGraftOfItsOutputHoldsTheArrayAfterTheFilterAndTheOutputAreGone)
+{
+  PythonObject       a = Array("np.full((2, 3, 4), 9.0, dtype='float32')");
+  const PythonObject weak = Array("__import__('weakref').ref(a)", a);
+  auto               grafted = FloatImage::New();
+  {
+    auto filter = itk::NumPyArrayToImageFilter<FloatImage>::New();
+    filter->SetArray(a);
+    filter->Update();
+    grafted->Graft(filter->GetOutput());
+    std::ostringstream printed;
+    filter->Print(printed);
+    EXPECT_NE(printed.str().find("Array: array("), std::string::npos) << printed.str();
+  }
+  a.Reset();
+  EXPECT_EQ(Ask("a() is not None", weak), "True") << "the graft shares the pixel container, and with it the array";
+  EXPECT_EQ(grafted->GetPixel({ { 3, 2, 1 } }), 9.0f);
+  grafted = nullptr;
+  EXPECT_EQ(Ask("a() is None", weak), "True");
+}
+
+TEST(ImageToNumPyArrayFilter, PrintsItsSettingsTheGeometryAndTheAffine)
+{
+  auto filter = itk::ImageToNumPyArrayFilter<FloatImage>::New();
+  filter->SetInput(IndexedImage());
+  filter->KeepAxesOn();
+  filter->Update();
+  std::ostringstream printed;
+  filter->Print(printed);
+  EXPECT_NE(printed.str().find("KeepAxes: 1"), std::string::npos) << printed.str();
+  EXPECT_NE(printed.str().find("'spacing': array([0.5, 2. , 3. ])"), std::string::npos) << printed.str();
+  EXPECT_NE(printed.str().find("RASAffine: [-0, -2, -0, -10] [0.5"), std::string::npos) << printed.str();
 }

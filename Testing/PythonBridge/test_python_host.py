@@ -7,9 +7,11 @@ NIBRIDGE_PYTHON_HOST_MODULE: the library (nibridgePythonHostModule.cxx).
 
 import builtins
 import ctypes
+import importlib
 import os
 import threading
 
+import numpy
 import pytest
 
 SOURCE = "import builtins\ndef function(a):\n    return a + builtins.nibridge_host_marker\n"
@@ -67,6 +69,18 @@ def test_the_host_keeps_running_python_threads_while_a_cxx_pipeline_runs(path):
         stop.set()
         worker.join()
     assert counts[0] > 0
+
+
+def test_a_cxx_pipeline_runs_beside_the_nibridge_package_in_one_interpreter(path):
+    if os.environ.get("NIBRIDGE_PACKAGE_BUILT") != "1":
+        pytest.skip("the nibridge package is not built here (NiBridge_WRAP_PYTHON=OFF)")
+    nibridge = importlib.import_module("nibridge")  # only here: the other tests must not need it
+    view = nibridge.image_view_from_array(numpy.arange(24, dtype=numpy.float32).reshape(2, 3, 4))
+    builtins.nibridge_host_marker = 5.0
+    ok, value, started, error = _run(ctypes.CDLL(path), SOURCE)
+    assert ok, error
+    assert (value, started) == (128.0, 0)
+    assert float(nibridge.array_view_from_image(view)[1, 2, 3]) == 23.0, "the package still works beside it"
 
 
 def test_a_python_exception_in_the_hosts_interpreter_is_the_pipelines_error(path):

@@ -46,7 +46,7 @@ public:
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
   itkNewMacro(Self);
-  itkTypeMacro(ImageToNumPyArrayFilter, ProcessObject);
+  itkOverrideGetNameOfClassMacro(ImageToNumPyArrayFilter);
 
   using InputImageType = TInputImage;
   using PythonObjectType = nibridge::PythonObject;
@@ -159,7 +159,14 @@ protected:
     Superclass::PrintSelf(os, indent);
     os << indent << "KeepAxes: " << m_KeepAxes << "\n"
        << indent << "Copy: " << m_Copy << "\n"
-       << indent << "Writable: " << m_Writable << "\n";
+       << indent << "Writable: " << m_Writable << "\n"
+       << indent << "Geometry: " << m_Geometry << "\n"
+       << indent << "RASAffine:";
+    for (const auto & row : m_RASAffine)
+    {
+      os << " [" << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3] << "]";
+    }
+    os << "\n";
   }
 
 private:

@@ -11,6 +11,7 @@
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeImageAffine.h"
+#include "itkNiBridgeMacro.h"
 #include "itkNiBridgePythonObject.h"
 
 #include "itkFixedArray.h"
@@ -198,7 +199,7 @@ public:
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
   itkFactorylessNewMacro(Self);
-  itkTypeMacro(NumPyArrayPixelContainer, ImportImageContainer);
+  itkOverrideGetNameOfClassMacro(NumPyArrayPixelContainer);
 
   /** Uses the imported array's memory. */
   void

@@ -46,7 +46,7 @@ public:
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
   itkNewMacro(Self);
-  itkTypeMacro(NumPyArrayToImageFilter, ImageSource);
+  itkOverrideGetNameOfClassMacro(NumPyArrayToImageFilter);
 
   using OutputImageType = TOutputImage;
   using SpacingType = typename OutputImageType::SpacingType;
@@ -166,7 +166,23 @@ protected:
     Superclass::PrintSelf(os, indent);
     os << indent << "Array: " << m_Array << "\n"
        << indent << "KeepAxes: " << m_KeepAxes << "\n"
-       << indent << "Copy: " << m_Copy << "\n";
+       << indent << "Copy: " << m_Copy << "\n"
+       << indent << "Spacing: " << m_Spacing << "\n"
+       << indent << "Origin: " << m_Origin << "\n"
+       << indent << "Direction: " << m_Direction << "\n"
+       << indent << "RASAffine:";
+    if (m_RASAffine)
+    {
+      for (const auto & row : *m_RASAffine)
+      {
+        os << " [" << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3] << "]";
+      }
+    }
+    else
+    {
+      os << " (none: spacing, origin and direction)";
+    }
+    os << "\n" << indent << "Imported: " << (m_Imported.buffer != nullptr ? "an array's memory" : "nothing") << "\n";
   }
 
 private:

@@ -48,7 +48,7 @@ public:
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
   itkNewMacro(Self);
-  itkTypeMacro(PythonFunctionImageFilter, ImageToImageFilter);
+  itkOverrideGetNameOfClassMacro(PythonFunctionImageFilter);
 
   using InputImageType = TInputImage;
   using OutputImageType = TOutputImage;
@@ -172,7 +172,8 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override
   {
     Superclass::PrintSelf(os, indent);
-    os << indent << "Function: " << m_FunctionName << (m_FunctionSource ? " (from source)" : "") << "\n"
+    os << indent << "Function: " << m_FunctionName << (m_FunctionSource ? " (from source)" : "")
+       << (m_Function.IsNull() ? " (not found yet)" : "") << "\n"
        << indent << "PaddingRadius: " << m_PaddingRadius << "\n"
        << indent << "KeepAxes: " << m_KeepAxes << "\n";
   }
