@@ -162,10 +162,7 @@ protected:
        << indent << "Writable: " << m_Writable << "\n"
        << indent << "Geometry: " << m_Geometry << "\n"
        << indent << "RASAffine:";
-    for (const auto & row : m_RASAffine)
-    {
-      os << " [" << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3] << "]";
-    }
+    nibridge::PrintAffine(os, m_RASAffine);
     os << "\n";
   }
 

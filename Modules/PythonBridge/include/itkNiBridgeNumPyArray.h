@@ -21,6 +21,7 @@
 
 #include <complex>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -134,6 +135,16 @@ GeometryFromIndex(const TImage & image, const typename TImage::IndexType & first
     geometry.origin[axis] = point[axis];
   }
   return geometry;
+}
+
+/** Writes a 4x4 affine on one line, row by row: "[a, b, c, d] [...] ..." (for PrintSelf). */
+inline void
+PrintAffine(std::ostream & os, const AffineMatrix & affine)
+{
+  for (const auto & row : affine)
+  {
+    os << " [" << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3] << "]";
+  }
 }
 
 /** The component type and layout of the pixels of an ITK image type: itk::Image of a NiBridge component type

@@ -173,10 +173,7 @@ protected:
        << indent << "RASAffine:";
     if (m_RASAffine)
     {
-      for (const auto & row : *m_RASAffine)
-      {
-        os << " [" << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3] << "]";
-      }
+      nibridge::PrintAffine(os, *m_RASAffine);
     }
     else
     {
