@@ -142,7 +142,7 @@ protected:
     // The array's first voxel is the buffered region's first index.
     const nibridge::ImageGeometry geometry = nibridge::GeometryFromIndex(image, region.GetIndex());
     m_RASAffine = nibridge::RASAffineFromGeometry(geometry, what);
-    m_Geometry = nibridge::GeometryDictionary(geometry, what);
+    m_Geometry = nibridge::GeometryDictionary(geometry, m_RASAffine, what);
 
     auto * output = static_cast<ArrayObjectType *>(this->ProcessObject::GetOutput(0));
     output->Set(nibridge::NumPyArrayOfPixelBuffer(const_cast<InputImageType &>(image).GetBufferPointer(),

@@ -113,9 +113,10 @@ ImportNumPyArray(const PythonObject &               array,
                  const ArrayRegion *                crop = nullptr);
 
 /** A Python dict of NumPy float64 arrays: "spacing", "origin" (ITK's axis order), "direction" (rows and columns in
- * ITK's order, LPS) and "affine" (nibabel's 4x4 voxel-to-RAS+ affine). Takes the GIL itself. */
+ * ITK's order, LPS) and "affine" (nibabel's 4x4 voxel-to-RAS+ affine: RASAffineFromGeometry(geometry), which the
+ * caller has). Takes the GIL itself. */
 NiBridgePython_EXPORT PythonObject
-GeometryDictionary(const ImageGeometry & geometry, const std::string & what);
+GeometryDictionary(const ImageGeometry & geometry, const AffineMatrix & affine, const std::string & what);
 
 /** The geometry of the array of an image's voxels from index `first` on: the image's, with the origin at `first`
  * (and the reader's affine only while `first` is the index origin). */

@@ -129,24 +129,24 @@ protected:
     {
       arrays.push_back(this->InputArray(*this->GetInput(index), seen, options, what));
     }
-    const nibridge::PythonObject geometry =
-      function.TakesGeometry()
-        ? nibridge::GeometryDictionary(nibridge::GeometryFromIndex(*first, seen.GetIndex()), what)
-        : nibridge::PythonObject{};
+    nibridge::PythonObject geometry;
+    if (function.TakesGeometry())
+    {
+      const nibridge::ImageGeometry seenGeometry = nibridge::GeometryFromIndex(*first, seen.GetIndex());
+      geometry = nibridge::GeometryDictionary(seenGeometry, nibridge::RASAffineFromGeometry(seenGeometry, what), what);
+    }
     const nibridge::PythonObject result = function.Call(arrays, geometry, what);
     arrays.clear();
 
     // The output keeps its requested region of the result: a view of it where it can be one, else a copy.
     OutputImageType *                          output = this->GetOutput();
     const typename OutputImageType::RegionType kept = output->GetRequestedRegion();
+    const bool                                 cropped = kept != seen;
     nibridge::ArrayRegion                      crop;
-    bool                                       cropped = false;
     for (unsigned int axis = 0; axis < OutputImageType::ImageDimension; ++axis)
     {
       crop.start.push_back(kept.GetIndex()[axis] - seen.GetIndex()[axis]);
       crop.size.push_back(kept.GetSize()[axis]);
-      cropped =
-        cropped || kept.GetIndex()[axis] != seen.GetIndex()[axis] || kept.GetSize()[axis] != seen.GetSize()[axis];
     }
     options.copyIfNeeded = true;
     const nibridge::ImportedNumPyArray imported =

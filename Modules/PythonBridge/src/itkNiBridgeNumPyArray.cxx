@@ -27,6 +27,20 @@ using python::ThrowPythonError;
 class NumPyBufferExport
 {
 public:
+  /** The buffer of `exporter` (PyObject_GetBuffer with `flags`); throws "<context>: ..." if it exports none. GIL
+   * held. */
+  static std::shared_ptr<NumPyBufferExport>
+  Of(PyObject * exporter, int flags, const std::string & context)
+  {
+    auto bufferExport = std::make_shared<NumPyBufferExport>();
+    if (PyObject_GetBuffer(exporter, &bufferExport->m_View, flags) != 0)
+    {
+      ThrowPythonError(context);
+    }
+    bufferExport->m_Held = true;
+    return bufferExport;
+  }
+
   NumPyBufferExport() = default;
   NumPyBufferExport(const NumPyBufferExport &) = delete;
   NumPyBufferExport &
@@ -48,6 +62,14 @@ namespace
 {
 constexpr int  MaximumAxes = 16;
 constexpr bool SystemIsBigEndian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+/** The array axis of ITK's index axis `itkAxis` (0 = i) in an array of an image of `dimension` axes: the same axis in
+ * nibabel's order (keepAxes), the reverse in NumPy's default (k, j, i). */
+constexpr int
+ArrayAxis(unsigned int itkAxis, unsigned int dimension, bool keepAxes)
+{
+  return static_cast<int>(keepAxes ? itkAxis : dimension - 1 - itkAxis);
+}
 
 /** The struct-module format of a component type (native byte order and size). */
 const char *
@@ -164,7 +186,7 @@ NumPyModule(const std::string & what)
   static PyObject * numpy = nullptr;
   if (numpy == nullptr)
   {
-    numpy = Checked(PyImport_ImportModule("numpy"), what + ": importing numpy").release();
+    numpy = python::ImportModule("numpy", what + ": ").release();
   }
   return numpy;
 }
@@ -191,7 +213,7 @@ AxesText(const PixelBufferLayout & layout, bool keepAxes)
   text << '(';
   for (unsigned int axis = 0; axis < layout.dimension; ++axis)
   {
-    const unsigned int itk = keepAxes ? axis : layout.dimension - 1 - axis;
+    const int itk = ArrayAxis(axis, layout.dimension, keepAxes); // the array axis's ITK axis: the same mapping
     text << (axis > 0 ? ", " : "") << (itk < 6 ? names[itk] : "?");
   }
   text << (layout.componentAxis ? ", c)" : ")");
@@ -262,13 +284,14 @@ PixelBufferStrides(const PixelBufferLayout & layout,
   }
   for (int itk = 0; itk < dimension; ++itk) // i fastest
   {
-    const int axis = keepAxes ? itk : dimension - 1 - itk;
+    const int axis = ArrayAxis(itk, layout.dimension, keepAxes);
     strides[axis] = step;
     step *= shape[axis];
   }
 }
 
-/** Turns a bool-returning check into the "expected ..." part of an error. */
+/** Throws the error for an array that cannot be an image of `expected`: the array's shape and dtype, the image's
+ * type, `reason`, and the array that was expected. */
 [[noreturn]] void
 ThrowArrayError(const std::string &       what,
                 const Py_buffer &         view,
@@ -311,9 +334,9 @@ SliceArray(PyObject * array, const ArrayRegion & region, bool keepAxes, const st
   Reference  slices = Checked(PyTuple_New(dimension), what);
   for (Py_ssize_t axis = 0; axis < dimension; ++axis)
   {
-    const std::size_t itk = keepAxes ? axis : dimension - 1 - axis;
-    Reference         start = Checked(PyLong_FromLongLong(region.start[itk]), what);
-    Reference         stop =
+    const auto itk = static_cast<std::size_t>(ArrayAxis(axis, dimension, keepAxes));
+    Reference  start = Checked(PyLong_FromLongLong(region.start[itk]), what);
+    Reference  stop =
       Checked(PyLong_FromLongLong(region.start[itk] + static_cast<IndexValueType>(region.size[itk])), what);
     PyTuple_SET_ITEM(slices.get(), axis, Checked(PySlice_New(start.get(), stop.get(), nullptr), what).release());
   }
@@ -350,7 +373,7 @@ NumPyArrayOfPixelBuffer(void *                             buffer,
   Py_ssize_t length = itemSize;
   for (int axis = 0; axis < dimension; ++axis)
   {
-    pixels->shape[options.keepAxes ? axis : dimension - 1 - axis] = static_cast<Py_ssize_t>(size[axis]);
+    pixels->shape[ArrayAxis(axis, dimension, options.keepAxes)] = static_cast<Py_ssize_t>(size[axis]);
     length *= static_cast<Py_ssize_t>(size[axis]);
   }
   if (layout.componentAxis)
@@ -410,12 +433,8 @@ ImportNumPyArray(const PythonObject &               arrayObject,
 
   PyObject * numpy = NumPyModule(what);
   Reference  array = Checked(PyObject_CallMethod(numpy, "asarray", "(O)", arrayObject.Get()), what);
-  auto       bufferExport = std::make_shared<NumPyBufferExport>();
-  if (PyObject_GetBuffer(array.get(), &bufferExport->m_View, PyBUF_RECORDS_RO) != 0)
-  {
-    ThrowPythonError(what + ": the array exports no buffer of its memory");
-  }
-  bufferExport->m_Held = true;
+  auto       bufferExport =
+    NumPyBufferExport::Of(array.get(), PyBUF_RECORDS_RO, what + ": the array exports no buffer of its memory");
   const Py_buffer & view = bufferExport->m_View;
 
   // What can never be an image of this type, copy or not.
@@ -454,7 +473,7 @@ ImportNumPyArray(const PythonObject &               arrayObject,
     bool       same = true;
     for (unsigned int itk = 0; itk < expected.dimension; ++itk)
     {
-      const unsigned int axis = options.keepAxes ? itk : expected.dimension - 1 - itk;
+      const int axis = ArrayAxis(itk, expected.dimension, options.keepAxes);
       shape[axis] = static_cast<Py_ssize_t>(expectedSize[itk]);
       same = same && view.shape[axis] == shape[axis];
     }
@@ -472,15 +491,9 @@ ImportNumPyArray(const PythonObject &               arrayObject,
   if (crop != nullptr)
   {
     // The region's own array: what follows is about its memory.
-    Reference region = SliceArray(array.get(), *crop, options.keepAxes, what);
-    auto      regionExport = std::make_shared<NumPyBufferExport>();
-    if (PyObject_GetBuffer(region.get(), &regionExport->m_View, PyBUF_RECORDS_RO) != 0)
-    {
-      ThrowPythonError(what + ": the array's region exports no buffer of its memory");
-    }
-    regionExport->m_Held = true;
-    array = std::move(region);
-    bufferExport = std::move(regionExport);
+    array = SliceArray(array.get(), *crop, options.keepAxes, what);
+    bufferExport = NumPyBufferExport::Of(
+      array.get(), PyBUF_RECORDS_RO, what + ": the array's region exports no buffer of its memory");
   }
   const Py_buffer & memory = bufferExport->m_View; // `view` is gone if cropped
 
@@ -518,7 +531,7 @@ ImportNumPyArray(const PythonObject &               arrayObject,
   for (unsigned int axis = 0; axis < expected.dimension; ++axis)
   {
     imported.size.push_back(
-      static_cast<SizeValueType>(memory.shape[options.keepAxes ? axis : expected.dimension - 1 - axis]));
+      static_cast<SizeValueType>(memory.shape[ArrayAxis(axis, expected.dimension, options.keepAxes)]));
   }
   imported.numberOfComponents =
     expected.componentAxis ? static_cast<unsigned int>(memory.shape[expected.dimension]) : 1;
@@ -530,7 +543,9 @@ ImportNumPyArray(const PythonObject &               arrayObject,
     for (int axis = 0; axis < memory.ndim; ++axis)
     {
       const bool component = expected.componentAxis && axis == static_cast<int>(expected.dimension);
-      const int  source = options.keepAxes && !component ? static_cast<int>(expected.dimension) - 1 - axis : axis;
+      // Axis `axis` of (k, j, i[, c]) is ITK's axis dimension - 1 - axis.
+      const int source =
+        component ? axis : ArrayAxis(expected.dimension - 1 - axis, expected.dimension, options.keepAxes);
       PyTuple_SET_ITEM(order.get(), axis, PyLong_FromLong(source));
     }
     Reference inITKOrder = Checked(PyObject_CallMethod(array.get(), "transpose", "(O)", order.get()), what);
@@ -540,13 +555,8 @@ ImportNumPyArray(const PythonObject &               arrayObject,
     Reference keywords = Checked(Py_BuildValue("{sOss}", "dtype", native.get(), "order", "C"), what);
     Reference function = Checked(PyObject_GetAttrString(numpy, "array"), what);
     Reference copied = Checked(PyObject_Call(function.get(), arguments.get(), keywords.get()), what);
-    auto      copyExport = std::make_shared<NumPyBufferExport>();
-    if (PyObject_GetBuffer(copied.get(), &copyExport->m_View, PyBUF_RECORDS) != 0)
-    {
-      ThrowPythonError(what + ": the copy of the array exports no buffer");
-    }
-    copyExport->m_Held = true;
-    bufferExport = std::move(copyExport);
+    bufferExport =
+      NumPyBufferExport::Of(copied.get(), PyBUF_RECORDS, what + ": the copy of the array exports no buffer");
   }
   imported.buffer = bufferExport->m_View.buf;
   imported.bufferExport = std::move(bufferExport);
@@ -554,9 +564,8 @@ ImportNumPyArray(const PythonObject &               arrayObject,
 }
 
 PythonObject
-GeometryDictionary(const ImageGeometry & geometry, const std::string & what)
+GeometryDictionary(const ImageGeometry & geometry, const AffineMatrix & affine, const std::string & what)
 {
-  const AffineMatrix affine = RASAffineFromGeometry(geometry, what);
   PythonInterpreter::Initialize();
   python::GILGuard gil;
 

@@ -58,15 +58,8 @@ PythonFunction::FromName(const std::string & name)
   const std::string moduleName = name.substr(0, colon);
   const std::string attributes = name.substr(colon + 1);
   PythonInterpreter::Initialize();
-  python::GILGuard gil;
-  Reference        object(PyImport_ImportModule(moduleName.c_str()));
-  if (!object)
-  {
-    PyObject * prefix = PySys_GetObject("prefix"); // borrowed
-    ThrowPythonError("PythonFunction " + name + ": the module " + moduleName +
-                     " is not importable from the Python at " +
-                     (prefix != nullptr ? python::Text(prefix) : PythonInterpreter::GetHome()));
-  }
+  python::GILGuard       gil;
+  Reference              object = python::ImportModule(moduleName, "PythonFunction " + name + ": the module ");
   std::string::size_type start = 0;
   while (start <= attributes.size())
   {

@@ -427,17 +427,6 @@ RunningPrefix()
   return prefix != nullptr ? Text(prefix) : PythonInterpreter::GetHome();
 }
 
-/** Imports a module, or throws "<name> is not importable from the Python at <prefix>: ...". GIL held. */
-void
-RequireModule(const char * name)
-{
-  Reference module(PyImport_ImportModule(name));
-  if (!module)
-  {
-    ThrowPythonError(std::string(name) + " is not importable from the Python at " + RunningPrefix());
-  }
-}
-
 /** Imports h5py (which nibabel imports for MINC2) with RTLD_DEEPBIND, unless it is imported already.
  *
  * Why: h5py's wheel carries its own libhdf5, and its extension modules call it by the plain HDF5 symbol names.
@@ -496,6 +485,17 @@ CreateHelperModule()
 
 namespace python
 {
+Reference
+ImportModule(const std::string & name, const std::string & context)
+{
+  Reference module(PyImport_ImportModule(name.c_str()));
+  if (!module)
+  {
+    ThrowPythonError(context + name + " is not importable from the Python at " + RunningPrefix());
+  }
+  return module;
+}
+
 Reference
 ModuleFromSource(const std::string & source,
                  const std::string & fileName,
@@ -587,9 +587,9 @@ NiBabelHelperModule()
     return helper;
   }
   // Imported first on their own for a clear message when either is missing.
-  RequireModule("numpy");
+  python::ImportModule("numpy");
   ImportH5pyWithDeepBinding();
-  RequireModule("nibabel");
+  python::ImportModule("nibabel");
   Reference module = CreateHelperModule();
   // The imports above release the GIL: another thread may have finished first. Either module is fine.
   if (helper == nullptr)
@@ -707,7 +707,7 @@ PythonInterpreter::ImportModule(const std::string & moduleName)
 {
   Initialize();
   python::GILGuard gil;
-  RequireModule(moduleName.c_str());
+  python::ImportModule(moduleName);
 }
 
 namespace

@@ -90,6 +90,11 @@ Checked(PyObject * newReference, const std::string & context);
 [[noreturn]] void
 ThrowPythonError(const std::string & context);
 
+/** Imports a module, or throws "<context><name> is not importable from the Python at <prefix>: <Type>: <message>"
+ * with the traceback (ThrowPythonError). GIL held. */
+Reference
+ImportModule(const std::string & name, const std::string & context = {});
+
 /** A new module `moduleName` of Python source text, run as if from `fileName` (registered with linecache, so that
  * tracebacks show its lines). Throws (ThrowPythonError, with `context`) if the source fails. GIL held. */
 Reference
