@@ -8,6 +8,7 @@
 
 #include "ni2npyImageSource.h"
 #include "itkNiBridgeAtomicFileWriter.h"
+#include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeReadAhead.h"
 #include "itkNpyFormat.h"
@@ -23,12 +24,15 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace ni2npy
 {
 namespace
 {
 constexpr std::uint64_t OutputChunkBytes = std::uint64_t{ 1 } << 20;
+
+constexpr const char * StandardOutput = "-";
 
 std::runtime_error
 Error(const std::string & fileName, const std::string & reason)
@@ -226,22 +230,30 @@ DescribeValue(const void * elements, std::size_t index)
 void
 RefuseExistingOutput(const std::string & path, bool force)
 {
-  if (path.empty())
+  if (path.empty() || path == StandardOutput)
   {
     return;
   }
+  // A FIFO or a device holds no file to lose: written to without --force.
   struct stat status;
-  if (stat(path.c_str(), &status) == 0)
+  if (stat(path.c_str(), &status) == 0 && (S_ISREG(status.st_mode) || S_ISDIR(status.st_mode)))
   {
-    if (!force)
-    {
-      throw Error(path, "the output exists; not overwritten (use --force)");
-    }
     if (S_ISDIR(status.st_mode))
     {
       throw Error(path, "the output is a directory");
     }
+    if (!force)
+    {
+      throw OutputExists("\"" + path + "\": the output exists; not overwritten (use --force or --skip-existing)");
+    }
   }
+}
+
+std::unique_ptr<itk::nibridge::AtomicFileWriter>
+OpenOutput(const std::string & path)
+{
+  return path == StandardOutput ? std::make_unique<itk::nibridge::AtomicFileWriter>(STDOUT_FILENO, "standard output")
+                                : std::make_unique<itk::nibridge::AtomicFileWriter>(path);
 }
 
 /** A buffer that is not zero-filled: every byte is written before it is read. */
@@ -324,7 +336,7 @@ private:
 std::unique_ptr<itk::nibridge::AtomicFileWriter>
 WriteAffine(const ImageSource & source, const ConversionOptions & options)
 {
-  auto              file = std::make_unique<itk::nibridge::AtomicFileWriter>(options.affineOutput);
+  auto              file = OpenOutput(options.affineOutput);
   const std::string header =
     itk::nibridge::MakeNpyHeader(itk::nibridge::NpyDescrFor(itk::IOComponentEnum::DOUBLE), false, { 4, 4 });
   file->Write(header.data(), header.size());
@@ -332,6 +344,29 @@ WriteAffine(const ImageSource & source, const ConversionOptions & options)
   return file;
 }
 } // namespace
+
+std::string
+FailureLine(std::exception_ptr error, const std::string & input, bool verbose)
+{
+  try
+  {
+    std::rethrow_exception(error);
+  }
+  catch (const itk::ExceptionObject & exception)
+  {
+    return itk::nibridge::NamingTheFile(input, itk::nibridge::OneLineReason(exception.GetDescription(), verbose));
+  }
+  catch (const std::exception & exception)
+  {
+    // ni2npy's own errors name their file, the output's among them ("\"<file>\": <reason>"); others are the input's.
+    const std::string reason = itk::nibridge::OneLineReason(exception.what(), verbose);
+    return reason.rfind('"', 0) == 0 ? reason : itk::nibridge::NamingTheFile(input, reason);
+  }
+  catch (...)
+  {
+    return itk::nibridge::NamingTheFile(input, "an unknown error");
+  }
+}
 
 std::vector<std::string>
 SupportedDTypeNames()
@@ -349,7 +384,7 @@ SupportedDTypeNames()
   return names;
 }
 
-void
+ConversionResult
 Convert(const ConversionOptions & options)
 {
   RefuseExistingOutput(options.output, options.force);
@@ -382,8 +417,9 @@ Convert(const ConversionOptions & options)
               << (target.complex ? "complex " : "") << itk::nibridge::ComponentTypeName(target.element) << '\n';
   }
 
-  itk::nibridge::AtomicFileWriter file(options.output);
-  const std::string               header = itk::nibridge::MakeNpyHeader(
+  const auto        output = OpenOutput(options.output);
+  auto &            file = *output;
+  const std::string header = itk::nibridge::MakeNpyHeader(
     itk::nibridge::NpyDescrFor(*itk::nibridge::IOComponentOf(target.element), target.complex), true, shape);
   file.Write(header.data(), header.size());
 
@@ -450,6 +486,13 @@ Convert(const ConversionOptions & options)
   {
     affineFile->Commit(options.force);
   }
+  ConversionResult result;
+  result.shape = std::move(shape);
+  result.dtype = target.complex ? (target.element == ElementType::Float32 ? "complex64" : "complex128")
+                                : itk::nibridge::ComponentTypeName(target.element);
+  result.affine = source->affine;
+  result.hasAffine = source->hasAffine;
+  return result;
 }
 
 } // namespace ni2npy

@@ -28,6 +28,12 @@ namespace nibridge
  * conversion), the temporary file is gone and the target is untouched. Every write is checked (a full
  * disk is an error before anything is committed). Errors are `itk::ExceptionObject`s naming the
  * target and the reason.
+ *
+ * A target that is a symbolic link is written through: the file at the end of the link's chain is
+ * replaced (or made), the link is kept. A target that is neither a regular file nor a directory (a
+ * FIFO, a character device such as a terminal), and a descriptor given instead of a name (standard
+ * output), get the bytes only on Commit, copied in one pass from an unnamed temporary file in
+ * $TMPDIR: all or nothing there too.
  * \ingroup NiBridgeCore
  */
 class NiBridgeCore_EXPORT AtomicFileWriter
@@ -45,6 +51,8 @@ public:
 
   /** Creates the temporary file; throws if the target's directory does not take it. */
   explicit AtomicFileWriter(std::string targetFileName, TemporaryName naming = TemporaryName::AfterTarget);
+  /** Writes to an open descriptor (not closed here) on Commit; `displayName` names it in errors. */
+  AtomicFileWriter(int targetDescriptor, std::string displayName);
   ~AtomicFileWriter();
   AtomicFileWriter(const AtomicFileWriter &) = delete;
   AtomicFileWriter &
@@ -81,7 +89,18 @@ private:
   void
   LinkUnnamedFile(bool replaceExisting);
 
-  std::string   m_TargetFileName;
+  /** Creates the temporary file for `fileName` in `directory` ("" or ending in '/'). */
+  void
+  CreateTemporaryFile(const std::string & directory, const std::string & fileName, TemporaryName naming);
+
+  /** Commit of a stream target: copies the temporary file to it. */
+  void
+  CopyToStream();
+
+  std::string   m_TargetFileName; // as given, for messages
+  std::string   m_WritePath;      // where the file is linked in: the target, or the end of its symbolic links
+  std::string   m_StreamPath;     // a FIFO or device target, opened on Commit
+  int           m_StreamDescriptor = -1;
   std::string   m_TemporaryFileName;
   int           m_Descriptor = -1;
   std::uint64_t m_AppendOffset = 0;

@@ -12,7 +12,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include <dirent.h>
@@ -79,14 +81,78 @@ RemoveLeftoverTemporaryFiles(const std::string & directory, const std::string & 
   }
   closedir(entries);
 }
+/** The last component of a path. */
+std::string
+LastComponent(const std::string & path)
+{
+  const auto slash = path.rfind('/');
+  return path.substr(slash == std::string::npos ? 0 : slash + 1);
+}
+
+/** Where temporary files of stream targets go: $TMPDIR, else /tmp, with a trailing slash. */
+std::string
+TemporaryDirectory()
+{
+  const char *      variable = std::getenv("TMPDIR");
+  const std::string directory = variable != nullptr && *variable != '\0' ? variable : "/tmp";
+  return directory.back() == '/' ? directory : directory + '/';
+}
+
+/** The file a target path names: the path itself, or for a symbolic link the file at the end of its chain, which may
+ * not exist yet (a dangling link names the file it would make). */
+std::string
+EndOfSymbolicLinks(const std::string & target)
+{
+  std::string current = target;
+  for (unsigned int depth = 0; depth < 40; ++depth)
+  {
+    struct stat status;
+    if (lstat(current.c_str(), &status) != 0 || !S_ISLNK(status.st_mode))
+    {
+      return current;
+    }
+    std::string   link(static_cast<std::size_t>(status.st_size > 0 ? status.st_size : 255) + 1, '\0');
+    const ssize_t length = readlink(current.c_str(), link.data(), link.size());
+    if (length < 0 || static_cast<std::size_t>(length) >= link.size())
+    {
+      itkGenericExceptionMacro(<< Quoted(target) << ": cannot read the symbolic link " << Quoted(current) << ": "
+                               << (length < 0 ? SystemError() : std::string("it changed while read")));
+    }
+    link.resize(static_cast<std::size_t>(length));
+    const auto slash = current.rfind('/');
+    current = link.front() == '/' || slash == std::string::npos ? link : current.substr(0, slash + 1) + link;
+  }
+  itkGenericExceptionMacro(<< Quoted(target) << ": too many levels of symbolic links");
+}
 } // namespace
 
 AtomicFileWriter::AtomicFileWriter(std::string targetFileName, TemporaryName naming)
     : m_TargetFileName(std::move(targetFileName))
 {
-  const auto   slash = m_TargetFileName.rfind('/');
-  const auto   directory = slash == std::string::npos ? std::string() : m_TargetFileName.substr(0, slash + 1);
-  const auto   fileName = m_TargetFileName.substr(slash == std::string::npos ? 0 : slash + 1);
+  struct stat status;
+  if (stat(m_TargetFileName.c_str(), &status) == 0 && !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode))
+  {
+    // A FIFO, a terminal, /dev/stdout, ...: nothing to replace; the bytes are copied to it on Commit.
+    m_StreamPath = m_TargetFileName;
+    this->CreateTemporaryFile(TemporaryDirectory(), LastComponent(m_TargetFileName), naming);
+    return;
+  }
+  m_WritePath = EndOfSymbolicLinks(m_TargetFileName);
+  const auto slash = m_WritePath.rfind('/');
+  this->CreateTemporaryFile(
+    slash == std::string::npos ? std::string() : m_WritePath.substr(0, slash + 1), LastComponent(m_WritePath), naming);
+}
+
+AtomicFileWriter::AtomicFileWriter(int targetDescriptor, std::string displayName)
+    : m_TargetFileName(std::move(displayName))
+    , m_StreamDescriptor(targetDescriptor)
+{
+  this->CreateTemporaryFile(TemporaryDirectory(), "stream", TemporaryName::AfterTarget);
+}
+
+void
+AtomicFileWriter::CreateTemporaryFile(const std::string & directory, const std::string & fileName, TemporaryName naming)
+{
   const mode_t mask = umask(0);
   umask(mask);
   if (naming == TemporaryName::AfterTarget)
@@ -109,7 +175,7 @@ AtomicFileWriter::AtomicFileWriter(std::string targetFileName, TemporaryName nam
   }
   else
   {
-    pattern = m_TargetFileName + ".tmp-XXXXXX";
+    pattern = directory + fileName + ".tmp-XXXXXX";
   }
   m_Descriptor = mkostemps(pattern.data(), suffixLength, O_CLOEXEC);
   if (m_Descriptor < 0)
@@ -182,7 +248,7 @@ AtomicFileWriter::LinkUnnamedFile(bool replaceExisting)
   };
   // Straight to the target where nothing is there (atomic, never replacing); else under a temporary name, renamed
   // over it (a named file exists only between those two calls).
-  if (link(m_TargetFileName))
+  if (link(m_WritePath))
   {
     return;
   }
@@ -196,7 +262,7 @@ AtomicFileWriter::LinkUnnamedFile(bool replaceExisting)
   }
   for (unsigned int attempt = 0; attempt < 100; ++attempt)
   {
-    std::string temporary = m_TargetFileName + ".tmp-XXXXXX";
+    std::string temporary = m_WritePath + ".tmp-XXXXXX";
     const int   placeholder = mkstemp(temporary.data()); // a unique name, then replaced by the link
     if (placeholder < 0)
     {
@@ -206,7 +272,7 @@ AtomicFileWriter::LinkUnnamedFile(bool replaceExisting)
     unlink(temporary.c_str());
     if (link(temporary))
     {
-      if (std::rename(temporary.c_str(), m_TargetFileName.c_str()) != 0)
+      if (std::rename(temporary.c_str(), m_WritePath.c_str()) != 0)
       {
         const std::string reason = SystemError();
         unlink(temporary.c_str());
@@ -223,8 +289,68 @@ AtomicFileWriter::LinkUnnamedFile(bool replaceExisting)
 }
 
 void
+AtomicFileWriter::CopyToStream()
+{
+  const bool        opened = m_StreamDescriptor < 0;
+  const int         target = opened ? open(m_StreamPath.c_str(), O_WRONLY | O_CLOEXEC) : m_StreamDescriptor;
+  const std::string reason = target < 0 ? SystemError() : std::string();
+  // Named temporary files are written by name (KeepsFileName): read what the name holds now.
+  const int source =
+    m_TemporaryFileName.empty() ? m_Descriptor : open(m_TemporaryFileName.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string failure = target < 0 ? "cannot open it: " + reason : std::string();
+  if (failure.empty() && source < 0)
+  {
+    failure = "cannot read the temporary file back: " + SystemError();
+  }
+  std::unique_ptr<char[]> buffer(new char[1 << 20]);
+  for (off_t offset = 0; failure.empty();)
+  {
+    const ssize_t count = pread(source, buffer.get(), 1 << 20, offset);
+    if (count < 0 && errno == EINTR)
+    {
+      continue;
+    }
+    if (count <= 0)
+    {
+      failure = count < 0 ? "cannot read the temporary file back: " + SystemError() : std::string();
+      break;
+    }
+    offset += count;
+    for (ssize_t done = 0; done < count && failure.empty();)
+    {
+      const ssize_t written = write(target, buffer.get() + done, static_cast<std::size_t>(count - done));
+      if (written < 0 && errno != EINTR)
+      {
+        failure = "cannot write to it: " + SystemError();
+      }
+      done += written > 0 ? written : 0;
+    }
+  }
+  if (source >= 0 && source != m_Descriptor)
+  {
+    close(source);
+  }
+  if (opened && target >= 0 && close(target) != 0 && failure.empty())
+  {
+    failure = "cannot close it: " + SystemError();
+  }
+  if (!failure.empty())
+  {
+    itkGenericExceptionMacro(<< Quoted(m_TargetFileName) << ": " << failure);
+  }
+}
+
+void
 AtomicFileWriter::Commit(bool replaceExisting)
 {
+  if (m_Descriptor >= 0 && (m_StreamDescriptor >= 0 || !m_StreamPath.empty()))
+  {
+    // Nothing to replace: a FIFO, a device or a descriptor gets the whole file now, whatever replaceExisting says.
+    this->CopyToStream();
+    close(m_Descriptor);
+    m_Descriptor = -1; // a named temporary file goes with the writer
+    return;
+  }
   if (m_Descriptor >= 0 && m_TemporaryFileName.empty())
   {
     this->LinkUnnamedFile(replaceExisting);
@@ -247,22 +373,22 @@ AtomicFileWriter::Commit(bool replaceExisting)
   int result = 0;
   if (replaceExisting)
   {
-    result = std::rename(m_TemporaryFileName.c_str(), m_TargetFileName.c_str());
+    result = std::rename(m_TemporaryFileName.c_str(), m_WritePath.c_str());
   }
   else
   {
-    result = renameat2(AT_FDCWD, m_TemporaryFileName.c_str(), AT_FDCWD, m_TargetFileName.c_str(), RENAME_NOREPLACE);
+    result = renameat2(AT_FDCWD, m_TemporaryFileName.c_str(), AT_FDCWD, m_WritePath.c_str(), RENAME_NOREPLACE);
     if (result != 0 && (errno == EINVAL || errno == ENOSYS))
     {
       // A file system without RENAME_NOREPLACE: check, then rename (a small window, but no silent loss).
       struct stat status;
-      if (stat(m_TargetFileName.c_str(), &status) == 0)
+      if (lstat(m_WritePath.c_str(), &status) == 0)
       {
         errno = EEXIST;
       }
       else
       {
-        result = std::rename(m_TemporaryFileName.c_str(), m_TargetFileName.c_str());
+        result = std::rename(m_TemporaryFileName.c_str(), m_WritePath.c_str());
       }
     }
     if (result != 0 && errno == EEXIST)
