@@ -593,12 +593,12 @@ def test_existing_outputs_are_kept_without_force_and_replaced_with_it(tmp_path):
     output = tmp_path / "out.npy"
     output.write_bytes(b"precious")
     refused = run_ni2npy(source, output)
-    assert refused.returncode == 1 and "--force" in refused.stderr and str(output) in refused.stderr
+    assert refused.returncode == 3 and "--force" in refused.stderr and str(output) in refused.stderr  # its own status
     assert str(source) not in refused.stderr, f"the error is the output's, named once: {refused.stderr}"
     assert output.read_bytes() == b"precious"
     affine = tmp_path / "affine.npy"
     affine.write_bytes(b"precious too")
-    assert run_ni2npy("--affine", affine, source, tmp_path / "new.npy").returncode == 1
+    assert run_ni2npy("--affine", affine, source, tmp_path / "new.npy").returncode == 3
     assert affine.read_bytes() == b"precious too" and not (tmp_path / "new.npy").exists()
     forced = run_ni2npy("--force", "--affine", affine, source, output)
     assert forced.returncode == 0, forced.stderr

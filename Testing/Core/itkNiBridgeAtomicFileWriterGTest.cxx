@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +152,71 @@ TEST(AtomicFileWriter, CommitReplacesAnExistingTargetWhole)
   writer.Write("new", 3);
   writer.Commit(true);
   EXPECT_EQ(ReadBytes(target), "new");
+}
+
+TEST(AtomicFileWriter, ASymbolicLinkTargetIsWrittenThroughAndKept)
+{
+  const std::string target = OutputPath("linked-file.bin");
+  const std::string link = OutputPath("link.bin");
+  std::filesystem::remove(target);
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink("linked-file.bin", link); // dangling: it names the file to make
+  for (const std::string text : { "first", "second, replacing" })
+  {
+    AtomicFileWriter writer(link);
+    writer.Write(text.data(), text.size());
+    writer.Commit(true);
+    EXPECT_TRUE(std::filesystem::is_symlink(link)) << "the link was replaced by a file";
+    EXPECT_EQ(ReadBytes(target), text);
+  }
+  AtomicFileWriter kept(link);
+  kept.Write("x", 1);
+  EXPECT_THROW(kept.Commit(false), itk::ExceptionObject) << "the file the link names exists";
+  EXPECT_EQ(ReadBytes(target), "second, replacing");
+}
+
+TEST(AtomicFileWriter, AFifoTargetGetsTheWholeFileOnCommitAndNothingBefore)
+{
+  const std::string fifo = OutputPath("stream.fifo");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  const pid_t reader = fork();
+  if (reader == 0)
+  {
+    // The reader blocks in open until the writer opens the FIFO: at Commit, never before.
+    const std::string bytes = ReadBytes(fifo);
+    _exit(bytes == "header+data" ? 0 : 1);
+  }
+  {
+    AtomicFileWriter writer(fifo);
+    writer.Write("header", 6);
+    writer.Write("-data", 5);
+    writer.WriteAt("+", 1, 6);
+    writer.Commit(false); // nothing to replace: a FIFO is not a file that could be lost
+  }
+  int status = 0;
+  waitpid(reader, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the reader did not get the whole file";
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+}
+
+TEST(AtomicFileWriter, ADescriptorTargetGetsNothingWhenTheWriterIsNotCommitted)
+{
+  const std::string captured = OutputPath("descriptor.bin");
+  const int         descriptor = open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(descriptor, 0);
+  {
+    AtomicFileWriter failed(descriptor, "standard output");
+    failed.Write("half", 4);
+  }
+  {
+    AtomicFileWriter writer(descriptor, "standard output");
+    writer.Write("whole", 5);
+    writer.Commit();
+  }
+  close(descriptor);
+  EXPECT_EQ(ReadBytes(captured), "whole");
 }
 
 TEST(AtomicFileWriter, AMissingDirectoryIsReportedWithTheTargetName)
