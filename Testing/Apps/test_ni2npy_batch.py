@@ -59,7 +59,7 @@ def equals_nibabel(record):
 
 
 def leftovers(directory):
-    """Files in the output tree that are neither outputs nor the manifest (or its journal): temporaries, partial files."""
+    """Files in the output tree other than outputs and the manifest (or its journal): temporaries, partial files."""
     return sorted(
         str(path)
         for path in Path(directory).rglob("*")

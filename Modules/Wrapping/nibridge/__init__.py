@@ -21,6 +21,9 @@ The conversions carry `itk`'s names so that scripts port over:
   converted RAS <-> LPS (see `nibridge._nibabel`).
 - `to_itk` / `from_itk`, `to_sitk` / `from_sitk`, `to_vtk` / `from_vtk`: images of the `itk`, `SimpleITK` and
   `vtk` wheels, one copy each way, geometry bit for bit (see `nibridge._interop`).
+- `convert_many(inputs, out_dir, *, dtype="float64", affines=False, ..., client=None)`: whole datasets to .npy
+  files with the package's `ni2npy` in batch mode, on this machine or on a Dask cluster (``client``); returns a
+  `ConversionSummary` (counts, the manifest's records, the failures). See Documentation/DatasetConversion.md.
 
 Policies: bool images are itk::Image<bool> (NumPy's one-byte bool, no conversion); float16 is
 refused (convert with ``astype(numpy.float32)``); complex stays a dtype, vector components are a
@@ -29,6 +32,7 @@ other components. The user guide is Documentation/PythonPackage.md. The package 
 converter (see `nibridge._launcher`).
 """
 
+from ._convert import ConversionSummary, convert_many
 from ._core import (
     GeometryWarning,
     Image,
@@ -45,11 +49,13 @@ from ._nibabel import from_nibabel, to_nibabel
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConversionSummary",
     "GeometryWarning",
     "Image",
     "__version__",
     "array_from_image",
     "array_view_from_image",
+    "convert_many",
     "from_itk",
     "from_nibabel",
     "from_sitk",
