@@ -148,8 +148,9 @@ def test_a_batch_killed_half_way_finishes_when_rerun_and_leaves_no_partial_outpu
     assert sorted(record["input"] for record in grouped["failed"]) == sorted(map(str, dataset.corrupt))
     finished = grouped["converted"] + grouped["skipped"]
     assert sorted(record["input"] for record in finished) == sorted(map(str, dataset.good))
-    # What the killed run finished (up to the one or two whose records it could not write) is not converted again.
-    assert len(grouped["skipped"]) >= len(done_before) - 2
+    # What the killed run finished is not converted again, but for the outputs linked in whose records the driver had
+    # not written yet: at most two a worker (the one it had sent, the one it had waiting), converted again as its own.
+    assert len(grouped["skipped"]) >= len(done_before) - 2 * 2
     assert {record["output"] for record in grouped["skipped"]} <= done_before
     for record in finished:
         equals_nibabel(record)

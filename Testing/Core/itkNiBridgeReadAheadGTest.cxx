@@ -78,6 +78,23 @@ TEST(NiBridgeReadAhead, DeliversEveryChunkInOrder)
   }
 }
 
+TEST(NiBridgeReadAhead, ASingleChunkIsFilledOnTheCallersThreadAndItsErrorThrownByNext)
+{
+  const auto      caller = std::this_thread::get_id();
+  std::thread::id filler;
+  ReadAhead       one(1, 4, [&](std::uint64_t, char * buffer) {
+    filler = std::this_thread::get_id();
+    std::memcpy(buffer, "abcd", 4);
+  });
+  const char *    chunk = one.Next();
+  ASSERT_NE(chunk, nullptr);
+  EXPECT_EQ(std::string(chunk, 4), "abcd");
+  EXPECT_EQ(filler, caller) << "a thread was started for one chunk";
+  EXPECT_EQ(one.Next(), nullptr);
+  ReadAhead failing(1, 4, [](std::uint64_t, char *) { throw std::runtime_error("truncated"); });
+  EXPECT_THROW(failing.Next(), std::runtime_error);
+}
+
 TEST(NiBridgeReadAhead, NoChunksMeansNullAtOnce)
 {
   bool      called = false;

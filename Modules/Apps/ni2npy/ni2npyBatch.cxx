@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -667,12 +668,16 @@ ConvertInWorker(const Job & job, const BatchOptions & options)
 
 struct Worker
 {
-  pid_t       pid = -1;
-  int         jobs = -1;    // the driver writes job numbers here
-  int         results = -1; // and reads the worker's results here
-  std::size_t current = 0;
-  bool        busy = false;
+  pid_t pid = -1;
+  int   jobs = -1;    // the driver writes job numbers here
+  int   results = -1; // and reads the worker's results here
+  // The inputs handed to the worker, in order: it converts the first and has the next one waiting, so that it never
+  // waits for the driver between two files.
+  std::deque<std::size_t> inFlight;
 };
+
+/** How many inputs a worker holds at once. */
+constexpr std::size_t InFlightPerWorker = 2;
 
 [[noreturn]] void
 WorkerMain(int jobs, int results, const std::vector<Job> & all, const BatchOptions & options)
@@ -703,6 +708,8 @@ public:
 private:
   Worker
   Spawn();
+  bool
+  HasWork() const;
   void
   Dispatch(Worker & worker);
   void
@@ -721,7 +728,8 @@ private:
   std::string              m_Manifest;
   std::vector<Worker>      m_Workers;
   std::vector<std::size_t> m_Queue;
-  std::size_t              m_Next = 0;
+  std::size_t              m_Next = 0; // the next of m_Queue to hand out
+  std::deque<std::size_t>  m_Retry;    // inputs a dead worker held but had not started: handed out first
   std::size_t              m_Done = 0;
   std::size_t              m_Failed = 0;
   int                      m_Journal = -1;
@@ -788,24 +796,33 @@ Driver::Journal(const Json & record)
   }
 }
 
+bool
+Driver::HasWork() const
+{
+  return !m_Retry.empty() || m_Next < m_Queue.size();
+}
+
 void
 Driver::Dispatch(Worker & worker)
 {
-  if (m_Next >= m_Queue.size())
+  while (worker.pid >= 0 && worker.inFlight.size() < InFlightPerWorker && HasWork())
   {
-    return;
-  }
-  const std::size_t index = m_Queue[m_Next++];
-  Journal(Json{ { "output", m_Jobs[index].output }, { "status", "started" } });
-  const auto number = static_cast<std::uint32_t>(index);
-  worker.current = index;
-  worker.busy = true;
-  if (!WriteFull(worker.jobs, &number, sizeof(number)))
-  {
-    ReapDead(worker); // the worker died between two inputs: that input failed, a new worker takes the next
-    if (worker.pid >= 0)
+    std::size_t index = 0;
+    if (!m_Retry.empty())
     {
-      Dispatch(worker);
+      index = m_Retry.front();
+      m_Retry.pop_front();
+    }
+    else
+    {
+      index = m_Queue[m_Next++];
+    }
+    Journal(Json{ { "output", m_Jobs[index].output }, { "status", "started" } });
+    const auto number = static_cast<std::uint32_t>(index);
+    worker.inFlight.push_back(index);
+    if (!WriteFull(worker.jobs, &number, sizeof(number)))
+    {
+      ReapDead(worker); // the worker died: the input it was converting failed, a new worker takes the others
     }
   }
 }
@@ -828,18 +845,20 @@ Driver::ReapDead(Worker & worker)
   close(worker.results);
   while (waitpid(worker.pid, &status, 0) < 0 && errno == EINTR)
   {}
-  if (worker.busy)
+  if (!worker.inFlight.empty())
   {
-    worker.busy = false;
+    // The first input was being converted; the ones waiting behind it go to the next worker free.
+    const std::size_t converting = worker.inFlight.front();
+    m_Retry.insert(m_Retry.begin(), std::next(worker.inFlight.begin()), worker.inFlight.end());
     Json result{ { "status", "failed" },
                  { "error",
-                   itk::nibridge::NamingTheFile(m_Jobs[worker.current].input,
+                   itk::nibridge::NamingTheFile(m_Jobs[converting].input,
                                                 "the worker process converting it died: " + DescribeStatus(status)) },
                  { "seconds", 0.0 } };
-    Finish(worker.current, result);
+    Finish(converting, result);
   }
   worker = Worker{};
-  if (m_Next < m_Queue.size())
+  if (HasWork())
   {
     worker = Spawn();
   }
@@ -978,7 +997,7 @@ Driver::Run(const std::vector<std::size_t> & toConvert, std::size_t skipped, std
     std::vector<std::size_t> owner;
     for (std::size_t number = 0; number < m_Workers.size(); ++number)
     {
-      if (m_Workers[number].busy)
+      if (!m_Workers[number].inFlight.empty())
       {
         waiting.push_back(pollfd{ m_Workers[number].results, POLLIN, 0 });
         owner.push_back(number);
@@ -1004,9 +1023,10 @@ Driver::Run(const std::vector<std::size_t> & toConvert, std::size_t skipped, std
       if (ReadFull(worker.results, &length, sizeof(length)) &&
           (text.resize(length), ReadFull(worker.results, text.data(), length)))
       {
-        const Json result = Json::parse(text, nullptr, false);
-        worker.busy = false;
-        Finish(worker.current,
+        const Json        result = Json::parse(text, nullptr, false);
+        const std::size_t index = worker.inFlight.front();
+        worker.inFlight.pop_front();
+        Finish(index,
                result.is_object() ? result
                                   : Json{ { "status", "failed" }, { "error", "a worker's result is no JSON" } });
         Dispatch(worker);
@@ -1014,10 +1034,7 @@ Driver::Run(const std::vector<std::size_t> & toConvert, std::size_t skipped, std
       else
       {
         ReapDead(worker);
-        if (worker.pid >= 0)
-        {
-          Dispatch(worker);
-        }
+        Dispatch(worker);
       }
     }
     ShowProgress(false);

@@ -23,7 +23,8 @@ namespace nibridge
  *
  * `fill(index, buffer)` fills chunk `index` (0, 1, ... in order) into a buffer of `chunkBytes`; Next() hands the chunks
  * out in order. An exception of `fill` is thrown again by the Next() that reaches its chunk; the destructor stops the
- * thread (after the chunk it is filling) and joins it. Buffers are allocated once and never zero-filled.
+ * thread (after the chunk it is filling) and joins it. Buffers are allocated once and never zero-filled. A single
+ * chunk has nothing to overlap with: it is filled by Next(), on the caller's thread, and no thread is started.
  * \ingroup NiBridgeCore
  */
 class NiBridgeCore_EXPORT ReadAhead

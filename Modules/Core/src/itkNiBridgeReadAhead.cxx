@@ -69,11 +69,17 @@ ReadAhead::ReadAhead(std::uint64_t chunkCount, std::size_t chunkBytes, Fill fill
 {
   m_State->chunkCount = chunkCount;
   m_State->fill = std::move(fill);
-  for (unsigned int buffer = 0; buffer < (depth < 1 ? 1 : depth); ++buffer)
+  // One chunk leaves nothing to overlap: it is filled by the Next() that asks for it, without a thread (a small file's
+  // whole read, where a thread's start would cost more than it could win).
+  const unsigned int bufferCount = chunkCount <= 1 ? 1u : (depth < 1 ? 1u : depth);
+  for (unsigned int buffer = 0; buffer < bufferCount; ++buffer)
   {
     m_State->buffers.emplace_back(new char[chunkBytes > 0 ? chunkBytes : 1]);
   }
-  m_State->thread = std::thread([state = m_State.get()] { state->FillAll(); });
+  if (chunkCount > 1)
+  {
+    m_State->thread = std::thread([state = m_State.get()] { state->FillAll(); });
+  }
 }
 
 ReadAhead::~ReadAhead()
@@ -83,7 +89,10 @@ ReadAhead::~ReadAhead()
     m_State->stopping = true;
   }
   m_State->changed.notify_all();
-  m_State->thread.join();
+  if (m_State->thread.joinable())
+  {
+    m_State->thread.join();
+  }
 }
 
 const char *
@@ -100,6 +109,13 @@ ReadAhead::Next()
   if (state.consumed >= state.chunkCount)
   {
     return nullptr;
+  }
+  if (!state.thread.joinable() && state.filled == state.consumed)
+  {
+    lock.unlock();
+    state.fill(state.consumed, state.buffers.front().get()); // throws as the filling thread's failure would
+    lock.lock();
+    state.filled = state.consumed + 1;
   }
   state.changed.wait(lock, [&state] { return state.filled > state.consumed || state.failure; });
   if (state.failure && state.filled <= state.consumed)
