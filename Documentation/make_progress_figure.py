@@ -26,11 +26,11 @@ CHARACTER_WIDTH = 7.8
 FONT = "font-family='DejaVu Sans Mono, Menlo, monospace' font-size='13'"
 
 
-def capture(ni2npy, dataset, output):
-    """The bytes ni2npy writes to its terminal, in the chunks they came in."""
+def capture(ni2npy, dataset, output, workers=2):
+    """The text ni2npy writes to its terminal, in the chunks it came in."""
     pid, terminal = pty.fork()
     if pid == 0:
-        os.execv(ni2npy, [ni2npy, "-o", str(output), "-j", "2", str(dataset)])
+        os.execv(ni2npy, [ni2npy, "-o", str(output), "-j", str(workers), str(dataset)])
     chunks = []
     while True:
         ready, _, _ = select.select([terminal], [], [], 60)

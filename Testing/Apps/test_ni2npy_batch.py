@@ -8,8 +8,6 @@ symbolic links written through, a distinct exit status for an existing output.
 
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
@@ -24,6 +22,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Data"))
 import nibabel_corpus as corpus  # noqa: E402
 import nibridge_dataset  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Documentation"))
+import make_progress_figure  # noqa: E402
 
 NI2NPY = os.environ.get("NI2NPY")
 DONE, SOME_FAILED, USAGE_ERROR, OUTPUT_EXISTS = 0, 1, 2, 3
@@ -295,21 +296,8 @@ def test_progress_is_a_bar_on_a_terminal_lines_elsewhere_and_failures_only_with_
     assert quiet.returncode == SOME_FAILED
     assert quiet.stderr.count("\n") == len(dataset.corrupt) and quiet.stderr.count("ni2npy: error: ") == 6
     # On a terminal: one line redrawn in place with the files done, the rate and the time left.
-    pid, terminal = pty.fork()
-    if pid == 0:
-        os.execv(NI2NPY, [NI2NPY, "-o", str(tmp_path / "bar"), "-j", "1", str(dataset.root)])
-    shown = b""
-    while True:
-        ready, _, _ = select.select([terminal], [], [], 60)
-        try:
-            chunk = os.read(terminal, 65536) if ready else b""
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        shown += chunk
-    os.waitpid(pid, 0)
-    text = shown.decode()
+    # (The figure of Documentation/DatasetConversion.md is drawn by the same capture.)
+    text = "".join(make_progress_figure.capture(NI2NPY, dataset.root, tmp_path / "bar", workers=1))
     assert "\r\x1b[Kni2npy [" in text and "files/s" in text and " left" in text
     assert f"/{len(dataset.inputs)} files, 6 failed" in text
     assert "] converted " not in text  # no line per file on a terminal
