@@ -12,6 +12,7 @@
 
 #include "itkNiBridgeAtomicFileWriter.h"
 #include "itkNiBridgeErrorText.h"
+#include "itkNiBridgeText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -48,6 +50,8 @@ namespace
 {
 using Json = nlohmann::ordered_json; // keys in the order written: input, output, status first
 using Clock = std::chrono::steady_clock;
+using itk::nibridge::EndsWith;
+using itk::nibridge::LowerCase;
 
 // ---- paths -------------------------------------------------------------------------------------------------------
 
@@ -118,19 +122,6 @@ IsUnder(const std::string & path, const std::string & folder)
          (path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 && path[folder.size()] == '/');
 }
 
-std::string
-Lower(std::string text)
-{
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-bool
-EndsWith(const std::string & text, const std::string & end)
-{
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
-
 constexpr const char * CompressionSuffixes[] = { ".gz", ".bz2", ".zst" };
 
 /** The image extensions a folder is searched for (lower case); data files (.img, .REC, .BRIK) go with their header. */
@@ -141,7 +132,7 @@ constexpr const char * ImageSuffixes[] = { ".nii",  ".hdr", ".mgh",  ".mgz",  ".
 std::size_t
 ImageSuffixLength(const std::string & fileName)
 {
-  const std::string lower = Lower(fileName);
+  const std::string lower = LowerCase(fileName);
   std::size_t       compressed = 0;
   for (const char * suffix : CompressionSuffixes)
   {
@@ -272,12 +263,6 @@ public:
     return m_Jobs;
   }
 
-  /** The number of files found in searched folders that are no image by name (not converted). */
-  std::size_t
-  Ignored() const
-  {
-    return m_Ignored;
-  }
 
 private:
   void
@@ -291,7 +276,12 @@ private:
       this->Take(std::move(job));
       return;
     }
-    this->Search(path, path);
+    this->Search(path, [&](const std::string & file) {
+      Job job;
+      job.input = file;
+      job.anchor = path;
+      this->Take(std::move(job));
+    });
   }
 
   void
@@ -303,9 +293,10 @@ private:
     }
   }
 
-  /** Every image under `folder`, sorted by name, hidden files and folders and the output folder left out. */
+  /** Calls `visit` for every image under `folder` (by name), sorted by name; hidden files and folders, links to
+   * folders and the output folder are left out. */
   void
-  Search(const std::string & folder, const std::string & anchor)
+  Search(const std::string & folder, const std::function<void(const std::string &)> & visit)
   {
     DIR * entries = opendir(folder.c_str());
     if (entries == nullptr)
@@ -334,7 +325,7 @@ private:
       {
         if (!(m_HaveOutput && status.st_dev == m_Output.device && status.st_ino == m_Output.inode))
         {
-          this->Search(path, anchor);
+          this->Search(path, visit);
         }
         continue;
       }
@@ -342,15 +333,10 @@ private:
       {
         continue; // links to folders are not followed (no loops); dangling links are no input
       }
-      if (ImageSuffixLength(name) == 0)
+      if (ImageSuffixLength(name) != 0)
       {
-        ++m_Ignored;
-        continue;
+        visit(path);
       }
-      Job job;
-      job.input = path;
-      job.anchor = anchor;
-      this->Take(std::move(job));
     }
   }
 
@@ -388,37 +374,25 @@ private:
     {
       matcher.replace(at, 2, "*");
     }
-    InputCollector everything(std::string{});
-    everything.m_Output = m_Output;
-    everything.m_HaveOutput = m_HaveOutput;
-    everything.SearchAll(base);
-    for (Job & job : everything.m_Jobs)
-    {
-      if (fnmatch(matcher.c_str(), job.input.c_str(), 0) == 0)
-      {
-        job.anchor = Parent(job.input);
-        this->Take(std::move(job));
-      }
-    }
-  }
-
-  /** Every regular file under `folder`, images or not (a pattern decides). */
-  void
-  SearchAll(const std::string & folder)
-  {
+    // The images of the folder before the first wildcard, as a folder search finds them, whose paths match.
     struct stat status;
-    if (stat(folder.c_str(), &status) != 0 || !S_ISDIR(status.st_mode))
+    if (stat(base.c_str(), &status) != 0 || !S_ISDIR(status.st_mode))
     {
       return;
     }
-    const std::size_t ignored = m_Ignored;
-    this->Search(folder, folder);
-    m_Ignored = ignored;
+    this->Search(base, [&](const std::string & file) {
+      if (fnmatch(matcher.c_str(), file.c_str(), 0) == 0)
+      {
+        Job job;
+        job.input = file;
+        job.anchor = Parent(file);
+        this->Take(std::move(job));
+      }
+    });
   }
 
   std::vector<Job>                   m_Jobs;
   std::map<std::string, std::size_t> m_Seen;
-  std::size_t                        m_Ignored = 0;
   FileIdentity                       m_Output;
   bool                               m_HaveOutput = false;
 };
@@ -456,7 +430,7 @@ std::vector<std::string>
 FilesOf(const std::string & input)
 {
   std::vector<std::string> files{ input };
-  const std::string        lower = Lower(input);
+  const std::string        lower = LowerCase(input);
   const auto               replaced = [&](std::size_t length, std::initializer_list<const char *> suffixes) {
     for (const char * suffix : suffixes)
     {
@@ -545,15 +519,19 @@ LoadRecords(const std::string & manifest)
   return records;
 }
 
-/** Whether an earlier record shows the output complete and made from this very input with these options. */
+/** Whether an earlier record shows the output complete (`outputSize`, -1 if absent; with `affines`, the affine file
+ * there too) and made from this very input with these options. */
 bool
-IsUpToDate(const Json & old, const Json & source, const std::string & optionsText, const Job & job, bool affines)
+IsUpToDate(const Json &        old,
+           const Json &        source,
+           const std::string & optionsText,
+           std::int64_t        outputSize,
+           bool                affinesThere)
 {
   const auto status = old.value("status", std::string());
   return (status == "converted" || status == "skipped") && old.value("source", Json()) == source &&
          old.value("options", Json()) == optionsText && old.value("output_size", Json()).is_number_integer() &&
-         old["output_size"].get<std::int64_t>() == FileSize(job.output) &&
-         (!affines || FileSize(AffinePath(job.output)) >= 0);
+         old["output_size"].get<std::int64_t>() == outputSize && affinesThere;
 }
 
 /** Whether an earlier run of this batch made (or started making) the output: it may be replaced. */
@@ -1209,10 +1187,12 @@ RunBatch(const BatchOptions & options)
       ++failedInPlan;
       continue;
     }
-    const auto old = previous.find(job.output);
-    const bool exists = FileSize(job.output) >= 0 || (options.affines && FileSize(AffinePath(job.output)) >= 0);
+    const auto         old = previous.find(job.output);
+    const std::int64_t outputSize = FileSize(job.output);
+    const bool         affineThere = options.affines && FileSize(AffinePath(job.output)) >= 0;
+    const bool         exists = outputSize >= 0 || affineThere;
     if (!options.perFile.force && old != previous.end() &&
-        IsUpToDate(old->second, job.record["source"], optionsText, job, options.affines))
+        IsUpToDate(old->second, job.record["source"], optionsText, outputSize, !options.affines || affineThere))
     {
       for (const char * key : { "shape", "dtype", "affine", "output_size", "options" })
       {

@@ -7,6 +7,7 @@
 #include "nibridgeITKReaderChecks.h"
 
 #include "itkMacro.h"
+#include "itkNiBridgeText.h"
 
 #include <zlib.h>
 
@@ -23,17 +24,12 @@ namespace nibridge_itk_reader
 {
 namespace
 {
-std::string
-Lower(std::string text)
-{
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
+using itk::nibridge::LowerCase;
 
 bool
 EndsWith(const std::string & name, const std::string & extension)
 {
-  const std::string lower = Lower(name);
+  const std::string lower = LowerCase(name);
   return lower.size() > extension.size() &&
          lower.compare(lower.size() - extension.size(), extension.size(), extension) == 0;
 }
@@ -120,7 +116,7 @@ ReadNrrdHeader(std::istream & file)
     const auto colon = line.find(": ");
     if (colon != std::string::npos)
     {
-      header.fields[Lower(Trim(line.substr(0, colon)))] = Trim(line.substr(colon + 2));
+      header.fields[LowerCase(Trim(line.substr(0, colon)))] = Trim(line.substr(colon + 2));
     }
   }
   return header;
@@ -175,12 +171,12 @@ HeaderChecks::HeaderChecks(const std::string & fileName)
     integers("NDims", 1, 32);
     integers("DimSize", 1, std::numeric_limits<std::int64_t>::max());
     integers("ElementNumberOfChannels", 1, 1 << 20);
-    const std::string compressed = Lower(header.Field("CompressedData"));
+    const std::string compressed = LowerCase(header.Field("CompressedData"));
     m_Compressed = compressed == "true" || compressed == "1";
     const std::string dataFile = header.Field("ElementDataFile");
     const std::string headerSize = header.Field("HeaderSize");
     m_Simple = headerSize.empty() || headerSize == "0";
-    if (Lower(dataFile) == "local")
+    if (LowerCase(dataFile) == "local")
     {
       m_DataFileName = fileName;
       m_DataOffset = header.end;
@@ -195,7 +191,7 @@ HeaderChecks::HeaderChecks(const std::string & fileName)
   {
     m_Format = Format::Nrrd;
     const TextHeader  header = ReadNrrdHeader(file);
-    const std::string encoding = Lower(header.Field("encoding"));
+    const std::string encoding = LowerCase(header.Field("encoding"));
     m_Compressed = encoding == "gzip" || encoding == "gz";
     m_Simple =
       (encoding == "raw" || m_Compressed) && header.Field("byte skip").empty() && header.Field("line skip").empty();

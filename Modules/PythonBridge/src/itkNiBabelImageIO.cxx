@@ -11,6 +11,7 @@
 #include "itkNiBridgeErrorText.h"
 #include "itkNiBridgeGeometry.h"
 #include "itkNiBridgeNiftiImageIO.h"
+#include "itkNiBridgeText.h"
 #include "itkNpyFormat.h"
 #include "itkNiBridgePythonInterpreter.h"
 
@@ -46,18 +47,8 @@ using nibridge::python::GILGuard;
 using nibridge::python::Reference;
 using nibridge::python::ThrowPythonError;
 
-std::string
-Lower(std::string text)
-{
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-bool
-EndsWith(const std::string & text, const std::string & suffix)
-{
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+using nibridge::EndsWith;
+using nibridge::LowerCase;
 
 // ----------------------------------------------------------------------------------------------------------------
 // CanReadFile: names and first bytes only.
@@ -100,7 +91,7 @@ IsAFNIHead(const std::string & fileName)
 std::string
 Sibling(const std::string & stem, const std::string & extension)
 {
-  for (const std::string & candidate : { stem + Lower(extension), stem + extension })
+  for (const std::string & candidate : { stem + LowerCase(extension), stem + extension })
   {
     if (IsRegularFile(candidate))
     {
@@ -136,7 +127,7 @@ ClaimsFile(const std::string & fileName, bool leavesNIfTI1ToITK)
   {
     return false;
   }
-  const std::string lower = Lower(fileName);
+  const std::string lower = LowerCase(fileName);
   auto stem = [&fileName](std::size_t suffixLength) { return fileName.substr(0, fileName.size() - suffixLength); };
   if (EndsWith(lower, ".mgz"))
   {
@@ -346,7 +337,7 @@ NiBabelImageIO::CanStreamRead()
   {
     return m_Streamable;
   }
-  return !EndsWith(Lower(m_FileName), ".v");
+  return !EndsWith(LowerCase(m_FileName), ".v");
 }
 
 ImageIORegion
@@ -540,7 +531,7 @@ NiBabelImageIO::CanWriteFile(const char * fileName)
   {
     return false;
   }
-  const std::string lower = Lower(fileName);
+  const std::string lower = LowerCase(fileName);
   if (EndsWith(lower, ".mgh") || EndsWith(lower, ".mgz"))
   {
     return true;
@@ -557,7 +548,7 @@ NiBabelImageIO::WriteImageInformation()
 void
 NiBabelImageIO::Write(const void * buffer)
 {
-  const std::string lower = Lower(m_FileName);
+  const std::string lower = LowerCase(m_FileName);
   std::string       format;
   if (EndsWith(lower, ".mgh") || EndsWith(lower, ".mgz"))
   {

@@ -10,6 +10,7 @@
 
 #include "itkNiBridgeComponentType.h"
 #include "itkNiBridgePythonBuild.h"
+#include "itkNiBridgeText.h"
 
 #include "itkMacro.h"
 
@@ -93,13 +94,6 @@ struct VirtualEnvironment
   std::string home;                       // its base Python's prefix, from pyvenv.cfg's `home`; empty if unknown
   bool        systemSitePackages = false; // pyvenv.cfg's include-system-site-packages
 };
-
-std::string
-LowerCase(std::string text)
-{
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 /** The settings of a pyvenv.cfg ("key = value" lines, keys in lower case, as Python's own site.py reads them). */
 std::map<std::string, std::string>
