@@ -347,9 +347,33 @@ TEST(NiBridgeGeometry, SubnormalDirectionElementsAreZerosThatITKInvertsAndTheAff
   }
   EXPECT_EQ(RASAffineFromGeometry(geometry), affine) << "the affine the file gave, bit for bit";
   EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(-subnormal), 0.0);
-  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(std::numeric_limits<double>::min()),
-            std::numeric_limits<double>::min());
+  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(std::numeric_limits<double>::min()), 0.0);
+  EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(1e-150), 1e-150);
   EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(0.5), 0.5);
+}
+
+TEST(NiBridgeGeometry, TinyNormalDirectionElementsAreZerosThatITKInvertsAndTheAffineStaysBitForBit)
+{
+  // A fuzz finding (Testing/Fuzz/regressions/nibridgeFuzzNiftiHeader/tiny-normal-sform-elements): a NIfTI-2 sform whose
+  // off-diagonal elements, divided by their column's step, are normal doubles near 2^-1018. vnl's SVD gave NaN for the
+  // direction (normal numbers, so flushing subnormals alone did not help).
+  const double       tiny = std::ldexp(1.0, -1018);
+  const double       almostTiny = std::ldexp(1.0 + std::ldexp(1.0, -51), -1018);
+  const AffineMatrix affine =
+    MakeAffine({ { 1, 0, tiny * 0x1p-10, 1 }, { 0, 1, 0, 0 }, { -almostTiny, 0, 0x1p-10, 0 } });
+  const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
+  EXPECT_EQ(geometry.direction[0][2], 0.0);
+  EXPECT_EQ(geometry.direction[2][0], 0.0);
+  auto image = itk::Image<float, 3>::New();
+  SetImageGeometry(*image, geometry);
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      EXPECT_TRUE(std::isfinite(image->GetInverseDirection()[row][column])) << row << ", " << column;
+    }
+  }
+  EXPECT_EQ(RASAffineFromGeometry(geometry), affine) << "the affine the file gave, bit for bit";
 }
 
 TEST(NiBridgeGeometry, GeometryWithSingularDirectionIsRefused)

@@ -313,7 +313,8 @@ GeometryFromRASAffine(const AffineMatrix &        affine,
 double
 DirectionElementITKInverts(double element)
 {
-  return std::fpclassify(element) == FP_SUBNORMAL ? std::copysign(0.0, element) : element;
+  static const double smallest = std::sqrt(std::numeric_limits<double>::min());
+  return std::abs(element) < smallest ? std::copysign(0.0, element) : element;
 }
 
 AffineMatrix

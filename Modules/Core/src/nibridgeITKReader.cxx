@@ -51,7 +51,7 @@ Fail(const std::string & reason)
 }
 
 /** The header's geometry as an ITK image holds it: a negative spacing (MetaImage and NRRD allow one) becomes a
- * positive one with its direction reversed (the same voxel-to-world mapping), and subnormal direction elements zeros
+ * positive one with its direction reversed (the same voxel-to-world mapping), and vanishing direction elements zeros
  * (DirectionElementITKInverts); false, with the reason, for what no image holds: a non-finite number or a spacing of
  * 0. */
 bool

@@ -90,8 +90,8 @@ SetGeometry(Image &            image,
       throw py::value_error(std::string(function) + ": direction must be a " + std::to_string(dimension) + "x" +
                             std::to_string(dimension) + " matrix");
     }
-    // A copy (values may be the caller's own array), with subnormal elements zeros: vnl's SVD, which inverts it,
-    // fails on them.
+    // A copy (values may be the caller's own array), with vanishing elements zeros: vnl's SVD, which inverts it,
+    // fails on them (DirectionElementITKInverts).
     std::vector<double> elements(values.data(), values.data() + dimension * dimension);
     std::transform(elements.begin(), elements.end(), elements.begin(), itk::nibridge::DirectionElementITKInverts);
     try
