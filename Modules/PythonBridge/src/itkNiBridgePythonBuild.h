@@ -10,6 +10,8 @@
 // PRIVATE to NiBridgePython. What CMake found out about the build's Python, and the nibabel helper's source:
 // both are generated .cxx files (Modules/PythonBridge/CMakeLists.txt).
 
+#include "ITKCommonExport.h" // before `namespace itk`: it names ITK's own namespace where it has one (slicer_itk)
+
 #include <cstddef>
 
 namespace itk

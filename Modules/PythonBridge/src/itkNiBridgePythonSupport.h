@@ -13,6 +13,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+// Before `namespace itk`: where ITK has a namespace of its own (Slicer's slicer_itk), its export header defines `itk`
+// as that name (through itkNamespace.h, ITK 5.4).
+#include "ITKCommonExport.h"
+
 #include <memory>
 #include <string>
 
