@@ -12,12 +12,15 @@ order), ``array_<n>`` (its voxels in nibabel's (i, j, k[, c]) order) and ``ijk_t
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "NiBridgeLoader"))
+# The module's folder: NIBRIDGE_SLICER_MODULE_DIR if set, else ../NiBridgeLoader (as the tests find it).
+MODULE_DIR = os.environ.get("NIBRIDGE_SLICER_MODULE_DIR") or str(Path(__file__).resolve().parents[1] / "NiBridgeLoader")
+sys.path.insert(0, MODULE_DIR)
 
 import slicer_core  # noqa: E402
 from NiBridgeLoaderLib import logic  # noqa: E402

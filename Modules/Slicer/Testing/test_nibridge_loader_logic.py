@@ -4,8 +4,9 @@ Run with the Python of the virtual environment that holds slicer-core, nibabel, 
 
     <venv-slicer-core>/bin/python -m pytest Modules/Slicer/Testing
 
-Paths: the logic is imported from ../NiBridgeLoader, found from this file's location and put on sys.path (no
-variable needed); the figure script is ../../../Documentation/make_slicer_figure.py.
+Paths: the logic is imported from the module's folder, NIBRIDGE_SLICER_MODULE_DIR if set (CTest sets it), else
+../NiBridgeLoader beside this file's folder, put on sys.path (the child processes get the same variable); the figure
+script is ../../../Documentation/make_slicer_figure.py.
 
 Environment: NIBRIDGE_SLICER_PLUGIN_DIR names the folder of NiBridge's ITK plugin built against slicer-core's ITK
 (lib/Slicer-X.Y/ITKFactories of the Slicer build: libNiBridgePlugin.so and itk-5.4/). The tests that read through
@@ -36,7 +37,7 @@ from numpy.lib import recfunctions
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "NiBridgeLoader"))
+sys.path.insert(0, os.environ.get("NIBRIDGE_SLICER_MODULE_DIR") or str(HERE.parent / "NiBridgeLoader"))
 
 from NiBridgeLoaderLib import logic  # noqa: E402
 
@@ -639,7 +640,7 @@ def test_files_of_the_formats_taken_but_other_contents_are_not_claimed(bidding_f
 
 def test_the_scripted_modules_file_reader_bids_through_the_logic_without_qt(bidding_files):
     specification = importlib.util.spec_from_file_location(
-        "NiBridgeLoader", HERE.parent / "NiBridgeLoader" / "NiBridgeLoader.py"
+        "NiBridgeLoader", Path(logic.__file__).parents[1] / "NiBridgeLoader.py"
     )
     module = importlib.util.module_from_spec(specification)
     specification.loader.exec_module(module)  # no Qt, no slicer.app here: the module must import all the same
