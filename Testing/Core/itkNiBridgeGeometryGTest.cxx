@@ -326,6 +326,24 @@ TEST(NiBridgeGeometry, NonPositiveExtraAxisSpacingIsRefused)
   EXPECT_NE(ErrorOf([&] { GeometryFromRASAffine(affine, 4, { 0.0 }); }).find("axis 3"), std::string::npos);
 }
 
+namespace
+{
+/** ITK inverts the direction of an image given `geometry` (vnl's SVD) to finite numbers only. */
+void
+ExpectITKInvertsTheDirection(const ImageGeometry & geometry)
+{
+  auto image = itk::Image<float, 3>::New();
+  SetImageGeometry(*image, geometry);
+  for (unsigned int row = 0; row < 3; ++row)
+  {
+    for (unsigned int column = 0; column < 3; ++column)
+    {
+      EXPECT_TRUE(std::isfinite(image->GetInverseDirection()[row][column])) << row << ", " << column;
+    }
+  }
+}
+} // namespace
+
 TEST(NiBridgeGeometry, SubnormalDirectionElementsAreZerosThatITKInvertsAndTheAffineStaysBitForBit)
 {
   // A NIfTI-2 sform (float64) may hold subnormals beside its steps; vnl's SVD, with which ITK inverts an image's
@@ -336,15 +354,7 @@ TEST(NiBridgeGeometry, SubnormalDirectionElementsAreZerosThatITKInvertsAndTheAff
   EXPECT_EQ(geometry.direction[1][0], 0.0);
   EXPECT_TRUE(std::signbit(geometry.direction[1][0])) << "LPS flips y: the zero keeps the element's sign";
   EXPECT_EQ(geometry.direction[2][0], 0.0);
-  auto image = itk::Image<float, 3>::New();
-  SetImageGeometry(*image, geometry);
-  for (unsigned int row = 0; row < 3; ++row)
-  {
-    for (unsigned int column = 0; column < 3; ++column)
-    {
-      EXPECT_TRUE(std::isfinite(image->GetInverseDirection()[row][column])) << row << ", " << column;
-    }
-  }
+  ExpectITKInvertsTheDirection(geometry);
   EXPECT_EQ(RASAffineFromGeometry(geometry), affine) << "the affine the file gave, bit for bit";
   EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(-subnormal), 0.0);
   EXPECT_EQ(itk::nibridge::DirectionElementITKInverts(std::numeric_limits<double>::min()), 0.0);
@@ -364,15 +374,7 @@ TEST(NiBridgeGeometry, TinyNormalDirectionElementsAreZerosThatITKInvertsAndTheAf
   const ImageGeometry geometry = GeometryFromRASAffine(affine, 3);
   EXPECT_EQ(geometry.direction[0][2], 0.0);
   EXPECT_EQ(geometry.direction[2][0], 0.0);
-  auto image = itk::Image<float, 3>::New();
-  SetImageGeometry(*image, geometry);
-  for (unsigned int row = 0; row < 3; ++row)
-  {
-    for (unsigned int column = 0; column < 3; ++column)
-    {
-      EXPECT_TRUE(std::isfinite(image->GetInverseDirection()[row][column])) << row << ", " << column;
-    }
-  }
+  ExpectITKInvertsTheDirection(geometry);
   EXPECT_EQ(RASAffineFromGeometry(geometry), affine) << "the affine the file gave, bit for bit";
 }
 

@@ -86,11 +86,15 @@ class NiBridgeLoaderWidget(ScriptedLoadableModuleWidget):
         self.saveButton.connect("clicked(bool)", self.onSave)
         self.installButton.connect("clicked(bool)", self.onInstall)
 
-    def _setupLoad(self, ctk, qt):
+    def _section(self, ctk, qt, title):
+        """A collapsible section of the panel, and its form layout."""
         box = ctk.ctkCollapsibleButton()
-        box.text = "Load"
+        box.text = title
         self.layout.addWidget(box)
-        form = qt.QFormLayout(box)
+        return qt.QFormLayout(box)
+
+    def _setupLoad(self, ctk, qt):
+        form = self._section(ctk, qt, "Load")
         self.inputPath = ctk.ctkPathLineEdit()
         self.inputPath.filters = ctk.ctkPathLineEdit.Files
         self.inputPath.nameFilters = NAME_FILTERS
@@ -104,10 +108,7 @@ class NiBridgeLoaderWidget(ScriptedLoadableModuleWidget):
         form.addRow(self.loadButton)
 
     def _setupSave(self, ctk, qt):
-        box = ctk.ctkCollapsibleButton()
-        box.text = "Save"
-        self.layout.addWidget(box)
-        form = qt.QFormLayout(box)
+        form = self._section(ctk, qt, "Save")
         self.volumeSelector = slicer.qMRMLNodeComboBox()
         self.volumeSelector.nodeTypes = ["vtkMRMLScalarVolumeNode", "vtkMRMLVectorVolumeNode"]
         self.volumeSelector.noneEnabled = False

@@ -185,12 +185,18 @@ def plugin_directory(environment=None):
     return None
 
 
-def _format_of(path):
+def _ending_in(path, formats):
+    """The (ending, format) pair of ``formats`` whose ending the file name has (after a name of its own), or
+    (None, None)."""
     lower = os.path.basename(os.fspath(path)).lower()
-    for ending, file_format in _FORMATS:
+    for ending, file_format in formats:
         if lower.endswith(ending) and len(lower) > len(ending):
             return ending, file_format
     return None, None
+
+
+def _format_of(path):
+    return _ending_in(path, _FORMATS)
 
 
 def _head(path, count, compressed=None):
@@ -314,18 +320,22 @@ def slicer_ijk_to_ras(affine, spatial_shape):
 def shear_of(matrix):
     """The largest |cosine| between two voxel axes of ``matrix`` (its first three columns): 0 for perpendicular
     axes."""
-    columns = np.asarray(matrix, dtype=np.float64)[:3, :3]
-    norms = np.linalg.norm(columns, axis=0)
-    if np.any(norms == 0):
+    unit = _unit_columns(matrix)
+    if unit is None:
         return 1.0
-    unit = columns / norms
     cosines = unit.T @ unit - np.eye(3)
     return float(np.abs(cosines).max())
 
 
+def _unit_columns(matrix):
+    """The first three columns of ``matrix``'s 3x3 part, each divided by its length; None if one has none."""
+    columns = np.asarray(matrix, dtype=np.float64)[:3, :3]
+    norms = np.linalg.norm(columns, axis=0)
+    return None if np.any(norms == 0) else columns / norms
+
+
 def _shear_warning(affine):
-    columns = np.asarray(affine, dtype=np.float64)[:3, :3]
-    unit = columns / np.linalg.norm(columns, axis=0)
+    unit = _unit_columns(affine)  # not None: load_volume refuses singular affines first
     angles = []
     for first, second in ((0, 1), (0, 2), (1, 2)):
         cosine = float(np.clip(unit[:, first] @ unit[:, second], -1.0, 1.0))
@@ -474,10 +484,6 @@ class _Layout:
     @property
     def frames(self):
         return self.shape[self.frame] if self.frame is not None else 0
-
-    @property
-    def kind(self):
-        return "sequence" if self.frame is not None else "vector" if self.component is not None else "volume"
 
 
 def _minc_dimensions(image):
@@ -873,10 +879,9 @@ def load_volume(path, scene, *, frames=None, use_plugin=None, name=None):
 
 
 def _output_format(path):
-    lower = os.path.basename(path).lower()
-    for ending, file_format in _OUTPUT_FORMATS:
-        if lower.endswith(ending) and len(lower) > len(ending):
-            return ending, file_format
+    ending, file_format = _ending_in(path, _OUTPUT_FORMATS)
+    if file_format is not None:
+        return ending, file_format
     endings = ", ".join(ending for ending, _ in _OUTPUT_FORMATS)
     raise SaveError(path, f"unknown file type: the name must end in {endings} (MGH/MGZ or NIfTI-2)")
 
