@@ -242,10 +242,11 @@ def test_a_worker_killed_mid_task_loses_nothing_and_converts_nothing_twice(dask_
     assert (summary.converted, summary.skipped) == (len(large_dataset.good), 0)
     assert_converted_as_nibabel_reads(large_dataset, summary, out_dir)
     assert leftovers(out_dir, summary.manifest) == []
-    # Outputs finished before the kill were not made again (a new conversion links a new file). One may be: the file
-    # whose .npy was linked in when the worker died but whose record ni2npy had not written yet.
+    # Outputs finished before the kill were not made again (a new conversion links a new file). Two may be: an ni2npy
+    # worker holds two inputs at a time, so when it died the .npy of the one it finished may have been linked in with
+    # its result still in the pipe, and the next one's linked in before its result was sent; neither was recorded.
     remade = [path for path, inode in done_at_kill.items() if path.stat().st_ino != inode]
-    assert len(remade) <= 1, remade
+    assert len(remade) <= 2, remade
 
     rerun = nibridge.convert_many(large_dataset.root, out_dir, client=dask_client, files_per_task=4)
     assert (rerun.converted, rerun.skipped, rerun.failed) == (0, len(large_dataset.good), len(large_dataset.corrupt))
