@@ -5,11 +5,13 @@ Slicer's scripted-module parts: the module (NiBridgeLoader), its panel (NiBridge
 data" (NiBridgeLoaderFileReader: Slicer finds a class named <module>FileReader by that name) and a self-test
 (NiBridgeLoaderTest). Qt, ctk and Slicer's scripted-module classes exist only in Slicer's application: they are
 imported where they are used, and outside the application (the logic's tests run with slicer-core, whose ``slicer``
-package has the MRML classes and no Qt) this file imports all the same, with plain base classes.
+package has the MRML classes and no Qt) this file imports all the same, with plain base classes (the self-test's a
+unittest.TestCase, as Slicer's is, so that the tests run it on slicer-core's scene too).
 """
 
 import logging
 import os
+import unittest
 
 import numpy as np
 import slicer
@@ -23,8 +25,14 @@ try:
         ScriptedLoadableModuleWidget,
     )
 except ImportError:  # outside Slicer's application (slicer-core has no Qt side)
-    ScriptedLoadableModule = ScriptedLoadableModuleLogic = ScriptedLoadableModuleTest = object
-    ScriptedLoadableModuleWidget = object
+    ScriptedLoadableModule = ScriptedLoadableModuleLogic = ScriptedLoadableModuleWidget = object
+
+    class ScriptedLoadableModuleTest(unittest.TestCase):
+        """What the self-test takes from Slicer's class of that name (a unittest.TestCase), so that it runs outside."""
+
+        def delayDisplay(self, message, msec=None):
+            logging.info(message)
+
 
 from NiBridgeLoaderLib import logic as loaderlogic
 

@@ -1,12 +1,11 @@
-"""NiBridgeLoader's logic (../NiBridgeLoader/NiBridgeLoaderLib/logic.py) at the MRML level, with slicer-core.
+"""NiBridgeLoader's logic (Modules/Slicer/NiBridgeLoader/NiBridgeLoaderLib/logic.py) with slicer-core's MRML.
 
 Run with the Python of the virtual environment that holds slicer-core, nibabel, h5py and pytest:
 
-    <venv-slicer-core>/bin/python -m pytest Modules/Slicer/Testing
+    <venv-slicer-core>/bin/python -m pytest Testing/Slicer
 
-Paths: the logic is imported from the module's folder, NIBRIDGE_SLICER_MODULE_DIR if set (CTest sets it), else
-../NiBridgeLoader beside this file's folder, put on sys.path (the child processes get the same variable); the figure
-script is ../../../Documentation/make_slicer_figure.py.
+Paths: the logic is imported from the module's folder (conftest.py puts it on sys.path); the figure script is
+Documentation/make_slicer_figure.py.
 
 Environment: NIBRIDGE_SLICER_PLUGIN_DIR names the folder of NiBridge's ITK plugin built against slicer-core's ITK
 (lib/Slicer-X.Y/ITKFactories of the Slicer build: libNiBridgePlugin.so and itk-5.4/). The tests that read through
@@ -33,16 +32,15 @@ import numpy as np
 import pytest
 import slicer_core
 from nibabel.testing import data_path
+from NiBridgeLoaderLib import logic  # on sys.path: conftest.py
 from numpy.lib import recfunctions
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, os.environ.get("NIBRIDGE_SLICER_MODULE_DIR") or str(HERE.parent / "NiBridgeLoader"))
-
-from NiBridgeLoaderLib import logic  # noqa: E402
+SOURCE = HERE.parents[1]
 
 PLUGIN_DIR = os.environ.get("NIBRIDGE_SLICER_PLUGIN_DIR")
-FIGURE_SCRIPT = HERE.parents[2] / "Documentation" / "make_slicer_figure.py"
+FIGURE_SCRIPT = SOURCE / "Documentation" / "make_slicer_figure.py"
 
 # nibabel's test files of the formats the module takes (nibabel reads each; NIfTI-1 and Analyze stay with Slicer).
 VOLUME_FILES = [

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 # The module's folder: NIBRIDGE_SLICER_MODULE_DIR if set, else ../NiBridgeLoader (as the tests find it).
-MODULE_DIR = os.environ.get("NIBRIDGE_SLICER_MODULE_DIR") or str(Path(__file__).resolve().parents[1] / "NiBridgeLoader")
+MODULE_DIR = os.environ.get("NIBRIDGE_SLICER_MODULE_DIR") or str(
+    Path(__file__).resolve().parents[2] / "Modules" / "Slicer" / "NiBridgeLoader"
+)
 sys.path.insert(0, MODULE_DIR)
 
 import slicer_core  # noqa: E402
