@@ -1215,6 +1215,7 @@ TEST(NiBridgeNiftiImageIO, MetaDataHoldsTheHeaderFieldsAsNibabelsLoadedHeaderDoe
   auto       seriesIO = NiBridgeNiftiImageIO::New();
   const auto read = ReadNifti<TimeSeries>(seriesFileName, seriesIO);
   EXPECT_EQ(read->GetSpacing()[3], 2.5);
+  EXPECT_EQ(read->GetOrigin()[3], 1.5);
   EXPECT_EQ(MetaText(seriesIO->GetMetaDataDictionary(), NiBridgeNiftiImageIO::RepetitionTimeMetaDataKey), "2.5");
   EXPECT_EQ(HeaderField(*seriesIO, "toffset"), "1.5");
   EXPECT_EQ(HeaderField(*seriesIO, "dim"), "4 2 2 2 3 1 1 1");

@@ -674,3 +674,64 @@ def test_nibridge_and_the_wheels_share_no_itk_or_vtk_symbols_in_one_process(tmp_
     assert core_bindings > 0, "no binding of nibridge's _core was recorded"
     assert wheel_bindings > 0, "no binding of a wheel library was recorded"
     assert not crossings, "\n".join(crossings[:20])
+
+
+# --- what porting itk's and SimpleITK's tests found (issue 14) ---------------------------------------------------
+
+
+def test_from_itk_follows_a_filters_region_when_it_grows_and_when_it_shrinks():
+    # itk.array_from_image runs the pipeline for the largest possible region; Update() alone kept the last request
+    array = np.arange(30 * 30, dtype=np.float32).reshape(30, 30)
+    source = itk.image_from_array(array)
+    extract = itk.RegionOfInterestImageFilter[type(source), type(source)].New(Input=source)
+
+    def region(index, size):
+        result = itk.ImageRegion[2]()
+        result.SetIndex(index)
+        result.SetSize(size)
+        return result
+
+    for index, size in [((2, 3), (10, 10)), ((2, 3), (20, 15)), ((5, 1), (4, 6))]:
+        extract.SetRegionOfInterest(region(index, size))
+        image = nibridge.from_itk(extract.GetOutput())
+        expected = array[index[1] : index[1] + size[1], index[0] : index[0] + size[0]]
+        np.testing.assert_array_equal(nibridge.array_view_from_image(image), expected)
+
+
+def test_the_first_conversions_from_several_threads_at_once_all_succeed():
+    # Threads importing the itk wheel at once could get its module before it was whole: nibridge imports it under a
+    # lock. Each run is a fresh process (the first use happens once per process); without the lock one run in three
+    # failed here, so five runs catch it 87% of the time.
+    code = textwrap.dedent(
+        """
+        import threading, numpy as np, nibridge
+        images = [nibridge.image_from_array(np.full((4, 5, 6), n, np.float32)) for n in range(8)]
+        barrier, errors, results = threading.Barrier(8), [], {}
+        def run(n):
+            barrier.wait()
+            try:
+                results[n] = nibridge.array_view_from_image(nibridge.from_itk(nibridge.to_itk(images[n])))
+            except Exception as error:
+                errors.append(repr(error))
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+        [thread.start() for thread in threads]
+        [thread.join() for thread in threads]
+        assert errors == [], errors
+        assert all((results[n] == n).all() for n in range(8))
+        """
+    )
+    for _ in range(5):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_from_sitk_of_a_5d_image_says_what_from_sitk_cannot_do():
+    five = sitk.Image([2, 3, 4, 5, 6], sitk.sitkFloat32)
+    with pytest.raises(
+        ValueError, match=r"from_sitk: nibridge images have 2, 3 or 4 dimensions; this image has 5"
+    ) as e:
+        nibridge.from_sitk(five)
+    assert "is_vector" not in str(e.value) and "image_from_array" not in str(e.value)
+    vector = sitk.Image([2, 3, 4, 5, 6], sitk.sitkVectorFloat32, 2)
+    with pytest.raises(ValueError, match=r"from_sitk: .* this vector image has 5"):
+        nibridge.from_sitk(vector)

@@ -1,5 +1,6 @@
 """imread and imwrite (src/nibridgeIO.cpp): ITK's ImageIO factory, NumPyImageIO and NiBabelImageIO."""
 
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -259,3 +260,105 @@ def test_concurrent_imread_from_four_threads_gives_identical_images(name):
         np.testing.assert_array_equal(spacing, results[0][1])
         np.testing.assert_array_equal(origin, results[0][2])
         np.testing.assert_array_equal(direction, results[0][3])
+
+
+# -- what porting itk's and SimpleITK's tests found (issue 14) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["series.nii", "series.nii.gz", "series2.nii"])
+def test_a_4d_nifti_keeps_its_time_origin_both_ways(tmp_path, name):
+    # NIfTI's toffset is the origin of the fourth axis, as ITK 5.4 and SimpleITK read and write it
+    image = nibridge.image_from_array(
+        np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(5, 4, 3, 2), spacing=[1, 2, 3, 2.5], origin=[4, 5, 6, 7.5]
+    )
+    if name == "series2.nii":
+        two = nib.Nifti2Image(nibridge.array_from_image(image, keep_axes=True), np.eye(4))
+        two.header.set_zooms((1, 1, 1, 2.5))
+        two.header["toffset"] = 7.5
+        image = nibridge.from_nibabel(two)  # keeps the image class: imwrite writes NIfTI-2
+    nibridge.imwrite(image, tmp_path / name)
+    assert float(nib.load(tmp_path / name).header["toffset"]) == 7.5
+    back = nibridge.imread(tmp_path / name)
+    assert back.origin[3] == 7.5 and back.spacing[3] == 2.5
+    np.testing.assert_array_equal(back.origin[:3], image.origin[:3])
+
+
+def test_a_toffset_written_by_nibabel_is_the_time_origin_and_a_nan_one_is_none(tmp_path):
+    img = nib.Nifti1Image(np.zeros((2, 3, 4, 5), np.int16), np.eye(4))
+    img.header["toffset"] = -3.25
+    nib.save(img, tmp_path / "offset.nii")
+    assert nibridge.imread(tmp_path / "offset.nii").origin[3] == -3.25
+    assert nibridge.from_nibabel(nib.load(tmp_path / "offset.nii")).origin[3] == -3.25
+    img.header["toffset"] = np.nan  # nibabel loads it; NiBridge takes no origin from it
+    nib.save(img, tmp_path / "nan.nii")
+    assert nibridge.imread(tmp_path / "nan.nii").origin[3] == 0.0
+    # a 3-D file has no fourth axis for it
+    three = nib.Nifti1Image(np.zeros((2, 3, 4), np.int16), np.eye(4))
+    three.header["toffset"] = 9.0
+    nib.save(three, tmp_path / "three.nii")
+    assert nibridge.imread(tmp_path / "three.nii").origin.shape == (3,)
+
+
+def test_the_bool_imwrite_error_gives_a_hint_that_works(tmp_path):
+    mask = nibridge.image_from_array(np.eye(3, dtype=bool)[None], spacing=[0.5, 2, 3], origin=[1, 2, 3])
+    with pytest.raises(TypeError, match="bool") as error:
+        nibridge.imwrite(mask, tmp_path / "mask.nrrd")
+    hint = str(error.value).split("instead: ", 1)[1]
+    copy = eval(hint, {"nibridge": nibridge, "numpy": np, "image": mask})  # noqa: S307 (the message's own code)
+    nibridge.imwrite(copy, tmp_path / "mask.nrrd")
+    back = nibridge.imread(tmp_path / "mask.nrrd")
+    np.testing.assert_array_equal(nibridge.array_view_from_image(back), np.eye(3, dtype=np.uint8)[None])
+    np.testing.assert_array_equal(back.spacing, mask.spacing)
+    np.testing.assert_array_equal(back.origin, mask.origin)
+
+
+@pytest.mark.parametrize("name", ["plain.nii", "plain.hdr", "plain.mgh", "plain.npy"])
+def test_compress_true_for_a_name_that_is_not_compressed_warns(tmp_path, name):
+    image = nibridge.image_from_array(np.zeros((2, 3, 4), np.float32))
+    with pytest.warns(UserWarning, match=re.escape(name) + ".*compress=True has no effect.*by the file name"):
+        nibridge.imwrite(image, tmp_path / name, compress=True)
+    assert (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["packed.nii.gz", "packed.mgz", "packed.nrrd", "packed.mha"])
+def test_compress_true_is_silent_where_it_is_honoured(tmp_path, name, recwarn):
+    image = nibridge.image_from_array(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    nibridge.imwrite(image, tmp_path / name, compress=True)
+    assert [str(warning.message) for warning in recwarn if "compress" in str(warning.message)] == []
+    np.testing.assert_array_equal(
+        nibridge.array_view_from_image(nibridge.imread(tmp_path / name)), np.arange(24).reshape(2, 3, 4)
+    )
+
+
+@pytest.mark.parametrize("name", ["phantom_EPI_asc_CLEAR_2_1.PAR", "tinypet.v", "example4d+orig.HEAD", "tiny.mnc"])
+def test_reading_a_nibabel_format_leaves_no_file_open(name):
+    # nibabel's PAR/REC and ECAT images keep their file open until they are collected, which warns; imread closes
+    # the files once it is done with the image
+    code = (
+        "import gc, warnings, nibridge\n"
+        "from nibabel.testing import data_path\n"
+        "warnings.simplefilter('error', ResourceWarning)\n"
+        f"image = nibridge.imread(data_path / {name!r})\n"
+        "gc.collect()\n"
+        "print(image.shape)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ResourceWarning" not in result.stderr, result.stderr
+
+
+def test_help_shows_the_real_signatures_and_no_pybind11_internals():
+    import pydoc  # noqa: PLC0415
+
+    for function, signature in [
+        (nibridge.imread, "imread(path: str | os.PathLike[str], *, values: str = 'scaled') -> nibridge.Image"),
+        (nibridge.imwrite, "imwrite(image: nibridge.Image, path: str | os.PathLike[str], compress: bool = False)"),
+        (nibridge.array_view_from_image, "array_view_from_image(image: nibridge.Image, keep_axes: bool = False)"),
+        (nibridge.image_from_array, "image_from_array(array: "),
+    ]:
+        text = pydoc.render_doc(function, renderer=pydoc.plaintext)
+        assert "pybind11" not in text and "_core" not in text, text[:400]
+        assert signature in text, text[:400]
+        assert len(text.splitlines()) > 5  # the documentation itself, not only the signature

@@ -171,12 +171,15 @@ protected:
    * CIFTI-2) and header `zooms` (see the class comment), and keeps the affine in the dictionary. With
    * `lastAxisIsComponents`, for a 5-D shape (i, j, k, t, c): ITK's axes are (i, j, k), or (i, j, k, t) when t is not 1,
    * and ReadVoxelBlockRegion gives each voxel's c values together, as ITK's vector pixels (the caller sets the pixel
-   * type and the number of components, c). */
+   * type and the number of components, c). `fourthAxisOrigin`: the origin of a fourth axis (NIfTI's toffset, which
+   * ITK's NIfTI reader and writer take as the time origin and nibabel's affine has no place for); ignored where it is
+   * not finite. */
   void
   SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
                      const std::optional<nibridge::AffineMatrix> & affine,
                      const std::vector<double> &                   zooms,
-                     bool                                          lastAxisIsComponents = false);
+                     bool                                          lastAxisIsComponents = false,
+                     double                                        fourthAxisOrigin = 0.0);
 
   /** The read guard's checks of the image information set by ReadImageInformation (nibridge::CheckImageInformation),
    * with the memory limit where CheckMemoryLimit is on; `stored`: where the voxels are, for a reader that knows. The

@@ -219,7 +219,8 @@ void
 NiBridgeImageIOBase::SetNiBabelGeometry(const std::vector<std::uint64_t> &            shape,
                                         const std::optional<nibridge::AffineMatrix> & affine,
                                         const std::vector<double> &                   zooms,
-                                        bool                                          lastAxisIsComponents)
+                                        bool                                          lastAxisIsComponents,
+                                        double                                        fourthAxisOrigin)
 {
   m_NiBabelShape = shape;
   m_LastAxisIsComponents = lastAxisIsComponents && shape.size() == 5;
@@ -259,6 +260,10 @@ NiBridgeImageIOBase::SetNiBabelGeometry(const std::vector<std::uint64_t> &      
       }
       std::copy(extraAxisSpacing.begin(), extraAxisSpacing.end(), geometry.spacing.begin() + 3);
     }
+  }
+  if (numberOfDimensions > 3 && std::isfinite(fourthAxisOrigin))
+  {
+    geometry.origin[3] = fourthAxisOrigin;
   }
   this->SetNumberOfDimensions(numberOfDimensions);
   for (unsigned int axis = 0; axis < numberOfDimensions; ++axis)

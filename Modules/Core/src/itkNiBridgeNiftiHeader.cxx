@@ -1106,6 +1106,7 @@ ReadNiftiHeader(const std::string & fileName, const NiftiFiles & files)
     }
     result.affine = NiBabelAffineFromNiftiFields(fields, '"' + fileName + '"');
 
+    result.timeOffset = header.Number("toffset");
     result.intentCode = static_cast<int>(header.Integer("intent_code"));
     const auto intent = std::find_if(std::begin(Intents), std::end(Intents), [&result](const Intent & entry) {
       return entry.code == result.intentCode;

@@ -60,8 +60,9 @@ struct NiftiHeader
   std::uint64_t              dataOffset = 0;
   double                     slope = 1.0; // the array proxy's scaling (1, 0 where the header has none)
   double                     inter = 0.0;
-  AffineMatrix               affine{}; // img.affine
-  std::vector<double>        zooms;    // header.get_zooms()
+  AffineMatrix               affine{};         // img.affine
+  std::vector<double>        zooms;            // header.get_zooms()
+  double                     timeOffset = 0.0; // NIfTI's toffset (0 for Analyze)
   int                        intentCode = 0;
   std::string                spatialUnits = "unknown"; // NIfTI: get_xyzt_units()
   std::string                timeUnits = "unknown";

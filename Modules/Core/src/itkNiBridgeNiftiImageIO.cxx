@@ -101,7 +101,7 @@ NiBridgeNiftiImageIO::ReadImageInformation()
   // NIfTI's vectors, (i, j, k, t, c) of real numbers: a vector image of c components (NiBridgeImageIOBase).
   const bool vectors =
     this->GetReadFifthAxisAsComponents() && header.shape.size() == 5 && !complex && header.dataType.channels == 1;
-  this->SetNiBabelGeometry(header.shape, header.affine, header.zooms, vectors);
+  this->SetNiBabelGeometry(header.shape, header.affine, header.zooms, vectors, header.timeOffset);
   const auto scalarType = information->deliversFloat64 ? nibridge::ComponentType::Float64 : block.scalarType;
   this->SetComponentType(*nibridge::IOComponentOf(scalarType));
   this->SetNumberOfComponents(vectors ? static_cast<unsigned int>(header.shape[4]) : block.scalarsPerVoxel);

@@ -23,6 +23,7 @@ Conventions (the C++ side relies on them):
 
 import contextlib
 import gzip
+import io
 import json
 import math
 import os
@@ -35,6 +36,7 @@ import zlib
 import nibabel
 import nibabel.ecat
 import nibabel.imageclasses
+import nibabel.openers
 import numpy as np
 from nibabel.arrayproxy import ArrayProxy
 from nibabel.minc1 import MincImageArrayProxy
@@ -182,6 +184,18 @@ def load_image(filename):
     return image
 
 
+def close_image_files(image):
+    """Closes the files nibabel keeps open for an image it loaded: PAR/REC's .REC (its array proxy's file) and
+    ECAT's file (its subheaders'), which nibabel leaves to the garbage collector, whose closing warns
+    (ResourceWarning: unclosed file). They are found as what they are, open file objects held by the image or by
+    one of its parts, not by format."""
+    parts = [image, *(value for value in vars(image).values() if hasattr(value, "__dict__"))]
+    for part in parts:
+        for value in list(vars(part).values()):
+            if isinstance(value, (io.IOBase, nibabel.openers.Opener)) and not value.closed:
+                value.close()
+
+
 def pixel_of_dtype(dtype):
     """The ITK pixel of a numpy dtype: ``(pixel, component, components, delivered_dtype)``.
 
@@ -259,6 +273,13 @@ class NiBabelVolume:
         self.warnings = []
         with collecting_warnings(self.warnings):
             self._open(filename, values)
+
+    def __del__(self):
+        # When C++ lets the volume go: nibabel would leave some files open until the image is collected.
+        image = getattr(self, "image", None)
+        if image is not None:
+            with contextlib.suppress(Exception):
+                close_image_files(image)
 
     def _open(self, filename, values):
         self.image = load_image(filename)

@@ -32,10 +32,7 @@ other components. The user guide is Documentation/PythonPackage.md. The package 
 converter (see `nibridge._launcher`).
 """
 
-from ._convert import ConversionSummary, convert_many
-from ._core import (
-    GeometryWarning,
-    Image,
+from ._api import (
     array_from_image,
     array_view_from_image,
     image_from_array,
@@ -43,6 +40,8 @@ from ._core import (
     imread,
     imwrite,
 )
+from ._convert import ConversionSummary, convert_many
+from ._core import GeometryWarning, Image
 from ._interop import from_itk, from_sitk, from_vtk, to_itk, to_sitk, to_vtk
 from ._nibabel import from_nibabel, to_nibabel
 

@@ -22,8 +22,13 @@ other dtypes go as vector images); SimpleITK and VTK have no colour type: colour
 4-component vector images there.
 
 Unsupported dtypes (`SUPPORTED_DTYPES` lists what each wheel exchanges) raise a TypeError naming the function.
-The wheels are imported on first use, so ``import nibridge`` stays light.
+The wheels are imported on first use, so ``import nibridge`` stays light. itk's first use is made under a lock:
+threads importing the itk wheel at once could get its module before it was whole ("module 'itk' has no attribute
+'Image'"), so one thread imports it and touches the names the conversions use (loading the lazily loaded modules
+behind them) while the others wait.
 """
+
+import threading
 
 import numpy as np
 
@@ -68,8 +73,27 @@ _INSTALL_HINTS = {
 }
 
 
+# The itk names the conversions reach, each loading its lazily-loaded module on first access.
+_ITK_FIRST_TOUCH = ("Image", "VectorImage", "ImageBase", "RGBPixel", "RGBAPixel", "PyBuffer", "Matrix", "UC", "F")
+_ITK_LOCK = threading.Lock()
+_itk_touched = False
+
+
 def _import_wheel(name, function):
-    """The wheel's module, imported on first use; an ImportError with an install hint when it is missing."""
+    """The wheel's module, imported on first use (itk's import and its lazily loaded modules' first touch once, under
+    a lock); an ImportError with an install hint when it is missing."""
+    global _itk_touched  # noqa: PLW0603 (once per process)
+    if name == "itk" and not _itk_touched:
+        with _ITK_LOCK:
+            if not _itk_touched:
+                module = _load_wheel(name, function)
+                for attribute in _ITK_FIRST_TOUCH:
+                    getattr(module, attribute)
+                _itk_touched = True
+    return _load_wheel(name, function)
+
+
+def _load_wheel(name, function):
     try:
         if name == "itk":
             import itk  # noqa: PLC0415
@@ -181,7 +205,13 @@ def from_itk(itk_image) -> Image:
     pixel_template = itk.template(pixel)[0] if not isinstance(pixel, itk.support.types.itkCType) else None
     is_vector = image_type in itk.VectorImage.values() or itk_image.GetNumberOfComponentsPerPixel() > 1
     pixel_type = {itk.RGBPixel: "rgb", itk.RGBAPixel: "rgba"}.get(pixel_template, "vector" if is_vector else "scalar")
-    itk_image.Update()  # the output of a filter not run yet: run its pipeline, as itk.array_view_from_image does
+    # The output of a filter: run its pipeline for its whole, current largest region (ITK's UpdateLargestPossibleRegion,
+    # which the wheel does not wrap for images). Update() alone
+    # keeps the requested region of an earlier run, so after the filter's region changed it gave the old pixels (a
+    # larger region) or failed (a smaller one: "requested region is outside the largest possible region").
+    itk_image.UpdateOutputInformation()
+    itk_image.SetRequestedRegionToLargestPossibleRegion()
+    itk_image.Update()
     if itk_image.GetBufferPointer() is None:
         raise ValueError("from_itk: the itk image has no pixel buffer (not allocated)")
     array = itk.array_view_from_image(itk_image, update=False)
@@ -193,8 +223,19 @@ def from_itk(itk_image) -> Image:
         direction,
         tuple(itk_image.GetBufferedRegion().GetIndex()),
     )
-    result = image_from_array(array, is_vector=is_vector, spacing=spacing, origin=origin, direction=direction)
+    result = _image_from_wheel("from_itk", array, is_vector, spacing=spacing, origin=origin, direction=direction)
     return _set_pixel_type(result, pixel_type)
+
+
+def _image_from_wheel(function, array, is_vector, *, spacing, origin, direction):
+    """image_from_array of a wheel's pixels, with the limits said in the name of the function the user called."""
+    dimension = array.ndim - (1 if is_vector else 0)
+    if not 2 <= dimension <= 4:
+        raise ValueError(
+            f"{function}: nibridge images have 2, 3 or 4 dimensions; this {'vector ' if is_vector else ''}image has "
+            f"{dimension} (size {tuple(reversed(array.shape[:dimension]))})"
+        )
+    return image_from_array(array, is_vector=is_vector, spacing=spacing, origin=origin, direction=direction)
 
 
 # --- SimpleITK ---------------------------------------------------------------------------------------------------
@@ -263,9 +304,10 @@ def from_sitk(sitk_image) -> Image:
         shape = (*shape, sitk_image.GetNumberOfComponentsPerPixel())
     array = _sitk_buffer(sitk, sitk_image, dtype, shape)
     dimension = sitk_image.GetDimension()
-    return image_from_array(
+    return _image_from_wheel(
+        "from_sitk",
         array,
-        is_vector=is_vector,
+        is_vector,
         spacing=np.array(sitk_image.GetSpacing(), dtype=np.float64),
         origin=np.array(sitk_image.GetOrigin(), dtype=np.float64),
         direction=np.array(sitk_image.GetDirection(), dtype=np.float64).reshape(dimension, dimension),
@@ -367,4 +409,4 @@ def from_vtk(vtk_image_data, dimension: int = 3) -> Image:
     components = scalars.GetNumberOfComponents()
     shape = tuple(reversed(size[:dimension]))
     array = values.reshape((*shape, components) if components > 1 else shape)
-    return image_from_array(array, is_vector=components > 1, spacing=spacing, origin=origin, direction=direction)
+    return _image_from_wheel("from_vtk", array, components > 1, spacing=spacing, origin=origin, direction=direction)

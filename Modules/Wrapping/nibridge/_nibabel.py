@@ -5,7 +5,8 @@ nibabel's affine ``A`` maps a voxel (i, j, k) to RAS+ millimetres; ITK's geometr
 by the spacing, origin = ``F @ A[:3, 3]``. The rule is NiBridge's Core one (itkNiBridgeGeometry.h), applied by
 `Image.affine`, which also keeps the affine it was given: `to_nibabel` gives it back bit for bit, oblique or
 not, until the geometry is edited. Axes beyond the third (time, ...) stay image axes, with the header's
-zooms as spacing, origin 0 and an identity direction. The metadata is the one `imread` gives for the same file
+zooms as spacing, origin 0 (a NIfTI header's ``toffset`` for the fourth, as `imread` reads it) and an identity
+direction. The metadata is the one `imread` gives for the same file
 (`_nibabel_io.image_metadata`).
 """
 
@@ -41,6 +42,16 @@ def _extra_axis_spacing(img, dimension):
         zoom = float(zooms[axis]) if axis < len(zooms) else 1.0
         spacing.append(zoom if zoom > 0 else 1.0)
     return spacing
+
+
+def _fourth_axis_origin(img):
+    """A NIfTI header's toffset, the origin of the fourth axis (as NiBridge's NIfTI reader takes it); else 0."""
+    header = img.header
+    try:
+        offset = float(header["toffset"]) if "toffset" in header else 0.0
+    except (TypeError, ValueError, KeyError):
+        return 0.0
+    return offset if np.isfinite(offset) else 0.0
 
 
 def _can_view(array):
@@ -99,7 +110,10 @@ def from_nibabel(img) -> Image:
     dimension = len(spatial_shape)
     convert = image_view_from_array if view_possible else image_from_array
     spacing = [1.0] * min(dimension, 3) + _extra_axis_spacing(img, dimension)
-    image = convert(array, keep_axes=True, is_vector=is_vector, spacing=spacing)
+    origin = [0.0] * dimension
+    if dimension > 3:
+        origin[3] = _fourth_axis_origin(img)
+    image = convert(array, keep_axes=True, is_vector=is_vector, spacing=spacing, origin=origin)
     try:
         image.affine = affine
     except ValueError as error:
@@ -115,8 +129,8 @@ def to_nibabel(image: Image):
 
     The data is ``array_view_from_image(image, keep_axes=True)`` (shape (i, j, k[, t]), which pins the pixel
     buffer), the affine is `image.affine` (the one the image was given, else rebuilt from spacing, origin and
-    direction, LPS to RAS), and the zooms of axes
-    beyond the third are the image's spacing. NIfTI-1 refuses some dtypes (bool).
+    direction, LPS to RAS), the zooms of axes beyond the third are the image's spacing and the origin of a
+    fourth is the header's ``toffset``. NIfTI-1 refuses some dtypes (bool).
 
     Vector images follow NIfTI's conventions, still without a copy: a uint8 image of pixel type "rgb" or
     "rgba" of 2 or 3 dimensions becomes RGB24 / RGBA32 pixels (nibabel's structured dtype, shape (i, j[, k]));
@@ -139,6 +153,7 @@ def to_nibabel(image: Image):
     if image.dimension > 3:
         zooms = result.header.get_zooms()
         result.header.set_zooms((*zooms[:3], *np.asarray(image.spacing)[3:], *zooms[4:]))
+        result.header["toffset"] = float(image.origin[3])
     if image.is_vector:
         result.header.set_intent("vector")
     return result

@@ -12,6 +12,8 @@
 #include "itkNiBridgeITKImageIOs.h"
 #include "itkNiBridgeImageIOBase.h"
 #include "itkNiBridgeImageIOList.h"
+#include "itkNiBridgeText.h"
+#include "itkNumPyImageIO.h"
 #include "itkImageIOBase.h"
 
 #include <algorithm>
@@ -221,7 +223,11 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
   if (!component)
   {
     throw py::type_error(
-      Failure("imwrite", path, "bool images have no file component type; write image.astype(numpy.uint8) instead"));
+      Failure("imwrite",
+              path,
+              "bool images have no file component type; write a uint8 copy instead: "
+              "nibridge.image_from_array(nibridge.array_view_from_image(image).astype(numpy.uint8), "
+              "is_vector=image.is_vector, spacing=image.spacing, origin=image.origin, direction=image.direction)"));
   }
   const bool   isComplex = itk::nibridge::IsComplex(kind.component);
   const auto & itkImage = image.ItkImage();
@@ -237,6 +243,7 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
 
   std::optional<IOError> error;
   std::string            geometryLoss;
+  std::string            compressionIgnored;
   py::gil_scoped_release release;
   try
   {
@@ -257,6 +264,18 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
       imageIO->SetPixelType(pixelType);
       imageIO->SetNumberOfComponents(isComplex ? 2 : numberOfComponents);
       imageIO->SetUseCompression(compress);
+      // NiBridge's own writers compress by the file's name alone (.nii.gz, .mgz, ...): never ignore compress=True
+      // without a word.
+      const bool byName = dynamic_cast<const itk::NiBridgeImageIOBase *>(imageIO.GetPointer()) != nullptr ||
+                          dynamic_cast<const itk::NumPyImageIO *>(imageIO.GetPointer()) != nullptr;
+      const std::string lowerPath = itk::nibridge::LowerCase(path);
+      if (compress && byName && !itk::nibridge::EndsWith(lowerPath, ".gz") &&
+          !itk::nibridge::EndsWith(lowerPath, ".mgz"))
+      {
+        compressionIgnored = std::string("compress=True has no effect: ") + imageIO->GetNameOfClass() +
+                             " compresses by the file name only (.nii.gz, .hdr.gz, .mgz), and this one is written "
+                             "uncompressed";
+      }
       // As ImageFileWriter does: the image's metadata, with the affine it keeps (NiBabelImageIO writes it).
       imageIO->SetMetaDataDictionary(itkImage.GetMetaDataDictionary());
       imageIO->SetIORegion(region);
@@ -310,6 +329,14 @@ ImageWrite(const Image & image, const std::string & path, bool compress)
   {
     py::gil_scoped_acquire gil;
     Raise(*error);
+  }
+  if (!compressionIgnored.empty())
+  {
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, Failure("imwrite", path, compressionIgnored).c_str(), 2) != 0)
+    {
+      throw py::error_already_set();
+    }
   }
   if (!geometryLoss.empty())
   {
