@@ -206,9 +206,9 @@ def from_itk(itk_image) -> Image:
     is_vector = image_type in itk.VectorImage.values() or itk_image.GetNumberOfComponentsPerPixel() > 1
     pixel_type = {itk.RGBPixel: "rgb", itk.RGBAPixel: "rgba"}.get(pixel_template, "vector" if is_vector else "scalar")
     # The output of a filter: run its pipeline for its whole, current largest region (ITK's UpdateLargestPossibleRegion,
-    # which the wheel does not wrap for images). Update() alone
-    # keeps the requested region of an earlier run, so after the filter's region changed it gave the old pixels (a
-    # larger region) or failed (a smaller one: "requested region is outside the largest possible region").
+    # which the wheel does not wrap for images). Update() alone keeps the requested region of an earlier run, so after
+    # the filter's region changed it gave the old pixels (a larger region) or failed (a smaller one: "requested region
+    # is outside the largest possible region").
     itk_image.UpdateOutputInformation()
     itk_image.SetRequestedRegionToLargestPossibleRegion()
     itk_image.Update()
