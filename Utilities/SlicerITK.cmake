@@ -37,20 +37,8 @@
 # lib/Slicer-X.Y/ITKFactories, an extension's layout).
 
 if(NiBridge_SLICER_PYTHON)
-  execute_process(
-    COMMAND ${NiBridge_SLICER_PYTHON} -c
-      "import os, slicer_core_sdk, slicer_core_sdk._version as v; print(os.path.dirname(slicer_core_sdk.__file__)); print(v.__version__)"
-    OUTPUT_VARIABLE NiBridge_SLICER_QUERY OUTPUT_STRIP_TRAILING_WHITESPACE
-    ERROR_VARIABLE NiBridge_SLICER_QUERY_ERROR RESULT_VARIABLE NiBridge_SLICER_QUERY_RESULT)
-  if(NOT NiBridge_SLICER_QUERY_RESULT EQUAL 0)
-    message(FATAL_ERROR "NiBridge_SLICER_PYTHON (${NiBridge_SLICER_PYTHON}) cannot import slicer_core_sdk: install "
-      "Testing/Plugin/requirements-slicer-core.txt into its environment.\n${NiBridge_SLICER_QUERY_ERROR}")
-  endif()
-  string(REPLACE "\n" ";" NiBridge_SLICER_QUERY "${NiBridge_SLICER_QUERY}")
-  list(GET NiBridge_SLICER_QUERY 0 NiBridge_SLICER_SDK_DIR)
-  list(GET NiBridge_SLICER_QUERY 1 NiBridge_SLICER_SDK_VERSION)
-  string(REGEX MATCH "^[0-9]+\\.[0-9]+" NiBridge_SLICER_VERSION "${NiBridge_SLICER_SDK_VERSION}")
-  set(NiBridge_SLICER_THIRD_PARTY ${NiBridge_SLICER_SDK_DIR}/content/third_party)
+  include(${CMAKE_CURRENT_LIST_DIR}/QuerySlicerCoreSDK.cmake)
+  nibridge_query_slicer_core_sdk(${NiBridge_SLICER_PYTHON} NiBridge_SLICER)
   set(NiBridge_SLICER_ITKFACTORIES_DIR lib/Slicer-${NiBridge_SLICER_VERSION}/ITKFactories)
 
   # The Python embedded and the one every build step runs: the root CMakeLists.txt takes it from here.

@@ -10,26 +10,16 @@ foreach(variable SOURCE_DIR BINARY_DIR PYTHON GENERATOR)
     message(FATAL_ERROR "BuildLikeTheExtension.cmake needs -D${variable}=...")
   endif()
 endforeach()
-execute_process(
-  COMMAND ${PYTHON} -c
-    "import os, slicer_core_sdk, slicer_core_sdk._version as v; print(os.path.dirname(slicer_core_sdk.__file__)); print(v.__version__)"
-  OUTPUT_VARIABLE query OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_VARIABLE error RESULT_VARIABLE result)
-if(NOT result EQUAL 0)
-  message(FATAL_ERROR "${PYTHON} cannot import slicer_core_sdk (Testing/Plugin/requirements-slicer-core.txt):\n${error}")
-endif()
-string(REPLACE "\n" ";" query "${query}")
-list(GET query 0 sdk)
-list(GET query 1 version)
-string(REGEX MATCH "^[0-9]+\\.[0-9]+" version "${version}")
-set(third_party ${sdk}/content/third_party)
+include(${SOURCE_DIR}/Utilities/QuerySlicerCoreSDK.cmake)
+nibridge_query_slicer_core_sdk(${PYTHON} sdk)
 
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BINARY_DIR} -G ${GENERATOR}
-    -DNiBridge_SLICER_ITK_DIR:PATH=${third_party}/lib/cmake/ITK-5.4
-    -DNiBridge_SLICER_ITKFACTORIES_DIR:STRING=lib/Slicer-${version}/ITKFactories
+    -DNiBridge_SLICER_ITK_DIR:PATH=${sdk_THIRD_PARTY}/lib/cmake/ITK-5.4
+    -DNiBridge_SLICER_ITKFACTORIES_DIR:STRING=lib/Slicer-${sdk_VERSION}/ITKFactories
     -DPython3_EXECUTABLE:FILEPATH=${PYTHON}
     -DCMAKE_CXX_FLAGS:STRING=-D_GLIBCXX_USE_CXX11_ABI=0
-    -DCMAKE_PREFIX_PATH:PATH=${third_party}
+    -DCMAKE_PREFIX_PATH:PATH=${sdk_THIRD_PARTY}
     -DCMAKE_BUILD_TYPE:STRING=Release
     -DCMAKE_INSTALL_PREFIX:PATH=${BINARY_DIR}/install
   RESULT_VARIABLE result)
@@ -42,7 +32,7 @@ if(NOT result EQUAL 0)
 endif()
 # What the extension packages: the installed ITKFactories folder, the loader and the plugin beside it.
 foreach(file libNiBridgePlugin.so itk-5.4/libNiBridgePluginITK.so itk-5.4/nibabel/libNiBridgePluginNiBabel.so)
-  if(NOT EXISTS ${BINARY_DIR}/install/lib/Slicer-${version}/ITKFactories/${file})
-    message(FATAL_ERROR "the install has no lib/Slicer-${version}/ITKFactories/${file}")
+  if(NOT EXISTS ${BINARY_DIR}/install/lib/Slicer-${sdk_VERSION}/ITKFactories/${file})
+    message(FATAL_ERROR "the install has no lib/Slicer-${sdk_VERSION}/ITKFactories/${file}")
   endif()
 endforeach()

@@ -362,3 +362,13 @@ def test_help_shows_the_real_signatures_and_no_pybind11_internals():
         assert "pybind11" not in text and "_core" not in text, text[:400]
         assert signature in text, text[:400]
         assert len(text.splitlines()) > 5  # the documentation itself, not only the signature
+
+
+def test_help_of_the_image_class_names_it_nibridge_image_in_every_signature():
+    import pydoc  # noqa: PLC0415
+
+    text = pydoc.render_doc(nibridge.Image, renderer=pydoc.plaintext)
+    assert nibridge.Image.__module__ == "nibridge"
+    assert "_core" not in text, [line for line in text.splitlines() if "_core" in line][:5]
+    assert "__init__(self: nibridge.Image, size:" in text, text[:800]
+    assert "__array__(self: nibridge.Image, dtype: " in text, text[:800]

@@ -186,30 +186,33 @@ def test_a_fortran_ordered_vector_array_becomes_an_image_of_its_shape_and_values
     assert np.array_equal(round_trip, np.ascontiguousarray(fortran_array))
 
 
-# itkPyBufferTest.py: test_NumPyBridge_itkRGBImage and test_NumPyBridge_itkRGBAImage
-@pytest.mark.parametrize("pixel_type", ["rgb", "rgba"])
-def test_a_colour_image_view_and_the_image_view_of_it_have_the_same_ndim_dtype_and_shape(pixel_type):
+def _colour_image(pixel_type):
     colour_image = nibridge.Image(REGION_SIZE, "uint8", number_of_components=len(pixel_type))
     colour_image.pixel_type = pixel_type
-    colour_array = nibridge.array_view_from_image(colour_image)
-    converted = nibridge.image_view_from_array(colour_array, is_vector=True)
-    assert colour_array.ndim == converted.ndim
-    assert colour_array.dtype == converted.dtype
-    assert colour_array.shape == converted.shape
+    return colour_image
 
 
-# itkPyBufferTest.py: test_NumPyBridge_itkVectorPixelImage (the itk.Image[itk.Vector[itk.F, 3], 3] is made by
-# the itk wheel and comes to nibridge through from_itk)
-def test_an_image_of_itk_vector_pixels_views_with_the_same_ndim_dtype_and_shape():
+def _itk_vector_pixel_image():
+    # made by the itk wheel (itk.Image[itk.Vector[itk.F, 3], 3]); it comes to nibridge through from_itk
     itk_image = itk.Image[itk.Vector[itk.F, 3], 3].New()
     itk_image.SetRegions(list(REGION_SIZE))
     itk_image.Allocate()
-    vector_image = nibridge.from_itk(itk_image)
-    vector_array = nibridge.array_view_from_image(vector_image)
-    converted = nibridge.image_view_from_array(vector_array, is_vector=True)
-    assert vector_array.ndim == converted.ndim
-    assert vector_array.dtype == converted.dtype
-    assert vector_array.shape == converted.shape
+    return nibridge.from_itk(itk_image)
+
+
+# itkPyBufferTest.py: test_NumPyBridge_itkRGBImage, test_NumPyBridge_itkRGBAImage and
+# test_NumPyBridge_itkVectorPixelImage
+@pytest.mark.parametrize(
+    "make_image",
+    [lambda: _colour_image("rgb"), lambda: _colour_image("rgba"), _itk_vector_pixel_image],
+    ids=["rgb", "rgba", "itk_vector_pixels"],
+)
+def test_a_multi_component_image_view_and_the_image_view_of_it_have_the_same_ndim_dtype_and_shape(make_image):
+    multi_component_array = nibridge.array_view_from_image(make_image())
+    converted = nibridge.image_view_from_array(multi_component_array, is_vector=True)
+    assert multi_component_array.ndim == converted.ndim
+    assert multi_component_array.dtype == converted.dtype
+    assert multi_component_array.shape == converted.shape
 
 
 # itkPyBufferTest.py: test_NumPyBridge_FortranOrder (the C-ordered half)
@@ -397,24 +400,15 @@ def test_without_keep_axes_the_array_of_an_image_has_the_numpy_shape_and_values(
         assert result[1, 1] == 5
 
 
-# extras.py: array_from_image with keep_axes=True
+# extras.py: array_from_image and GetArrayViewFromImage with keep_axes=True
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=KEEP_AXES_REASON)
-def test_array_from_image_with_keep_axes_reshapes_the_buffer_as_itk_does():
+@pytest.mark.parametrize("to_array", [nibridge.array_from_image, nibridge.array_view_from_image])
+def test_array_with_keep_axes_reshapes_the_buffer_as_itk_does(to_array):
     image = nibridge.image_from_array(np.array([[1, 2, 3], [4, 5, 6]]).astype(np.uint8))
-    array_keep_axes = nibridge.array_from_image(image, keep_axes=True)
+    array_keep_axes = to_array(image, keep_axes=True)
     assert array_keep_axes.shape[0] == 3
     assert array_keep_axes.shape[1] == 2
     assert array_keep_axes[1, 1] == 4
-
-
-# extras.py: GetArrayViewFromImage with keep_axes=True
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KEEP_AXES_REASON)
-def test_array_view_from_image_with_keep_axes_reshapes_the_buffer_as_itk_does():
-    image = nibridge.image_from_array(np.array([[1, 2, 3], [4, 5, 6]]).astype(np.uint8))
-    view_keep_axes = nibridge.array_view_from_image(image, keep_axes=True)
-    assert view_keep_axes.shape[0] == 3
-    assert view_keep_axes.shape[1] == 2
-    assert view_keep_axes[1, 1] == 4
 
 
 # extras.py: Graft (nibridge has no Graft; a second image that shares the first one's pixel buffer is the image

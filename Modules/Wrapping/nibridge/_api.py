@@ -1,7 +1,7 @@
 """The package's functions over the extension's (``nibridge._core``), for what ``help()`` shows.
 
 pybind11's functions are built-ins whose ``__self__`` is pybind11's own record object, so ``help()`` presents each
-as a method of an internal pybind11 type, with ``object`` for a path and ``nibridge._core.Image`` for the image.
+as a method of an internal pybind11 type, with ``object`` for a path.
 These are plain Python functions with the real signatures and the extension's documentation; each passes its
 arguments on by position (a keyword pass-through costs more than the call itself). Errors are the extension's,
 naming the function the user called.
@@ -14,9 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._core import Image
-
-Image.__module__ = "nibridge"  # as the package exports it (pickle finds it there too)
+from ._core import Image  # its module is nibridge (set in the extension), as the package exports it
 
 
 def _array_interface(image):

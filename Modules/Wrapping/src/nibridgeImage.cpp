@@ -158,13 +158,17 @@ Image::SetPixelType(PixelType type, const char * function)
 void
 init_image(py::module_ & module)
 {
-  py::class_<Image>(module, "Image", py::buffer_protocol(), R"doc(
+  py::class_<Image> cls(module, "Image", py::buffer_protocol(), R"doc(
 An ITK image (itk::Image or itk::VectorImage) of any supported pixel type in 2, 3 or 4 dimensions.
 
 Geometry is ITK's, in LPS millimetres and in index order (i, j, k): a physical point is
 origin + direction @ diag(spacing) @ index. ``shape`` is NumPy's order (k, j, i[, c]).
 bool images are itk::Image<bool>: one byte per pixel, NumPy's bool layout, no flag.
-)doc")
+)doc");
+  // The package exports it as nibridge.Image; pybind11 writes a signature's type names when a function is defined,
+  // so the module is set before any function of this extension names the class.
+  cls.attr("__module__") = "nibridge";
+  cls
     .def(py::init(&NewImage),
          py::arg("size"),
          py::arg("dtype") = "float32",
