@@ -100,35 +100,48 @@ def gaussian(sigma=10.0, mean=(50.0, 50.0)):
 # --- sitkNumpyArrayConversionTest.py ----------------------------------------------------------------------------
 
 
-# sitkNumpyArrayConversionTest.py: test_type_to_numpy (scalar and complex types)
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py make the same cases of a copy
+# (GetArrayFromImage) and of a view (GetArrayViewFromImage): each of them runs for both
+TO_ARRAY = pytest.mark.parametrize(
+    "to_array", [nibridge.array_from_image, nibridge.array_view_from_image], ids=["copy", "view"]
+)
+
+
+# sitkNumpyArrayConversionTest.py: test_type_to_numpy (scalar and complex types);
+# sitkGetArrayViewFromImageTest.py: test_type_to_numpy (scalar types; a view of a complex image is the same code)
+@TO_ARRAY
 @pytest.mark.parametrize(("sitk_type", "dtype"), SCALAR_TYPES + COMPLEX_TYPES, ids=type_id)
-def test_a_copy_of_each_simpleitk_scalar_type_has_its_numpy_dtype_and_shape(sitk_type, dtype):
-    array = nibridge.array_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
+def test_an_array_of_each_simpleitk_scalar_type_has_its_numpy_dtype_and_shape(to_array, sitk_type, dtype):
+    array = to_array(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
     assert array.dtype == dtype
     assert array.shape == (10, 9)
 
 
-# sitkNumpyArrayConversionTest.py: test_type_to_numpy (vector types: the dtype)
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_type_to_numpy (vector types: the dtype)
+@TO_ARRAY
 @pytest.mark.parametrize(("sitk_type", "dtype"), VECTOR_TYPES, ids=type_id)
-def test_a_copy_of_each_simpleitk_vector_type_has_its_numpy_dtype(sitk_type, dtype):
-    array = nibridge.array_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
+def test_an_array_of_each_simpleitk_vector_type_has_its_numpy_dtype(to_array, sitk_type, dtype):
+    array = to_array(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
     assert array.dtype == dtype
 
 
-# sitkNumpyArrayConversionTest.py: test_type_to_numpy (vector types of 1 component: the shape)
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_type_to_numpy (vector types of
+# 1 component: the shape)
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=COMPONENT_AXIS)
+@TO_ARRAY
 @pytest.mark.parametrize(("sitk_type", "dtype"), VECTOR_TYPES, ids=type_id)
-def test_a_copy_of_a_one_component_vector_image_has_no_component_axis(sitk_type, dtype):
-    array = nibridge.array_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
+def test_an_array_of_a_one_component_vector_image_has_no_component_axis(to_array, sitk_type, dtype):
+    array = to_array(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
     assert array.dtype == dtype
     assert array.shape == (10, 9)
 
 
-# sitkNumpyArrayConversionTest.py: test_to_numpy_and_back
-def test_an_image_copied_to_numpy_and_back_keeps_its_pixels():
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_to_numpy_and_back
+@TO_ARRAY
+def test_an_image_made_from_its_own_array_keeps_its_pixels(to_array):
     source = gaussian()
     expected = sitk.Hash(source)
-    back = nibridge.image_from_array(nibridge.array_from_image(nibridge.from_sitk(source)))
+    back = nibridge.image_from_array(to_array(nibridge.from_sitk(source)))
     assert pixel_hash(back) == expected
 
 
@@ -249,10 +262,12 @@ def test_a_4d_complex_image_copies_to_numpy_and_back():
     assert pixel_hash(back) == expected
 
 
-def check_2d_point_image_round_trip(array_function):
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (2-D)
+@TO_ARRAY
+def test_an_array_of_a_2d_vector_image_goes_back_to_the_image(to_array):
     source = sitk.PhysicalPointSource(sitk.sitkVectorFloat32, [3, 4])
     expected = sitk.Hash(source)
-    array = array_function(nibridge.from_sitk(source))
+    array = to_array(nibridge.from_sitk(source))
     assert array.shape == (4, 3, 2)
     assert array[0, 0].tolist() == [0, 0]
     assert array[2, 1].tolist() == [1, 2]
@@ -260,37 +275,30 @@ def check_2d_point_image_round_trip(array_function):
     assert pixel_hash(nibridge.image_from_array(array, is_vector=True)) == expected
 
 
-def point_image_3d(array_function):
-    source = sitk.PhysicalPointSource(sitk.sitkVectorFloat32, [3, 4, 5])
-    return source, array_function(nibridge.from_sitk(source))
+def point_image_3d():
+    return sitk.PhysicalPointSource(sitk.sitkVectorFloat32, [3, 4, 5])
 
 
-def check_3d_point_image_back_without_is_vector(array_function):
-    source, array = point_image_3d(array_function)
-    back = nibridge.image_from_array(array)
-    assert size(back) == source.GetSize()
-    assert back.number_of_components == source.GetNumberOfComponentsPerPixel()
-    assert pixel_hash(back) == sitk.Hash(source)
-
-
-# sitkNumpyArrayConversionTest.py: test_vector_image_to_numpy (2-D)
-def test_a_2d_vector_image_copies_to_numpy_and_back():
-    check_2d_point_image_round_trip(nibridge.array_from_image)
-
-
-# sitkNumpyArrayConversionTest.py: test_vector_image_to_numpy (3-D: the array)
-def test_a_3d_vector_image_copies_to_numpy_with_the_components_last():
-    _, array = point_image_3d(nibridge.array_from_image)
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (3-D: the array)
+@TO_ARRAY
+def test_an_array_of_a_3d_vector_image_has_the_components_last(to_array):
+    array = to_array(nibridge.from_sitk(point_image_3d()))
     assert array.shape == (5, 4, 3, 3)
     assert array[0, 0, 0].tolist() == [0, 0, 0]
     assert array[0, 0, :, 0].tolist() == [0, 1, 2]
     assert array[0, :, 1, 1].tolist() == [0, 1, 2, 3]
 
 
-# sitkNumpyArrayConversionTest.py: test_vector_image_to_numpy (3-D: back without isVector)
+# sitkNumpyArrayConversionTest.py and sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (3-D: back
+# without isVector)
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=NO_4D_GUESS)
-def test_a_4d_copy_of_a_3d_vector_image_comes_back_as_a_vector_image():
-    check_3d_point_image_back_without_is_vector(nibridge.array_from_image)
+@TO_ARRAY
+def test_a_4d_array_of_a_3d_vector_image_comes_back_as_a_vector_image(to_array):
+    source = point_image_3d()
+    back = nibridge.image_from_array(to_array(nibridge.from_sitk(source)))
+    assert size(back) == source.GetSize()
+    assert back.number_of_components == source.GetNumberOfComponentsPerPixel()
+    assert pixel_hash(back) == sitk.Hash(source)
 
 
 # sitkNumpyArrayConversionTest.py: test_non_contiguous
@@ -362,56 +370,8 @@ def test_a_3d_int16_array_becomes_an_image_indexed_i_j_k():
 # --- sitkGetArrayViewFromImageTest.py ---------------------------------------------------------------------------
 
 
-# sitkGetArrayViewFromImageTest.py: test_type_to_numpy (scalar types)
-@pytest.mark.parametrize(("sitk_type", "dtype"), SCALAR_TYPES, ids=type_id)
-def test_a_view_of_each_simpleitk_scalar_type_has_its_numpy_dtype_and_shape(sitk_type, dtype):
-    view = nibridge.array_view_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
-    assert view.dtype == dtype
-    assert view.shape == (10, 9)
-
-
-# sitkGetArrayViewFromImageTest.py: test_type_to_numpy (vector types: the dtype)
-@pytest.mark.parametrize(("sitk_type", "dtype"), VECTOR_TYPES, ids=type_id)
-def test_a_view_of_each_simpleitk_vector_type_has_its_numpy_dtype(sitk_type, dtype):
-    view = nibridge.array_view_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
-    assert view.dtype == dtype
-
-
-# sitkGetArrayViewFromImageTest.py: test_type_to_numpy (vector types of 1 component: the shape)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=COMPONENT_AXIS)
-@pytest.mark.parametrize(("sitk_type", "dtype"), VECTOR_TYPES, ids=type_id)
-def test_a_view_of_a_one_component_vector_image_has_no_component_axis(sitk_type, dtype):
-    view = nibridge.array_view_from_image(nibridge.from_sitk(sitk.Image((9, 10), sitk_type, 1)))
-    assert view.dtype == dtype
-    assert view.shape == (10, 9)
-
-
-# sitkGetArrayViewFromImageTest.py: test_to_numpy_and_back
-def test_an_image_made_from_its_own_view_keeps_its_pixels():
-    source = gaussian()
-    expected = sitk.Hash(source)
-    back = nibridge.image_from_array(nibridge.array_view_from_image(nibridge.from_sitk(source)))
-    assert pixel_hash(back) == expected
-
-
-# sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (2-D)
-def test_a_view_of_a_2d_vector_image_goes_back_to_an_image():
-    check_2d_point_image_round_trip(nibridge.array_view_from_image)
-
-
-# sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (3-D: the view)
-def test_a_view_of_a_3d_vector_image_has_the_components_last():
-    _, view = point_image_3d(nibridge.array_view_from_image)
-    assert view.shape == (5, 4, 3, 3)
-    assert view[0, 0, 0].tolist() == [0, 0, 0]
-    assert view[0, 0, :, 0].tolist() == [0, 1, 2]
-    assert view[0, :, 1, 1].tolist() == [0, 1, 2, 3]
-
-
-# sitkGetArrayViewFromImageTest.py: test_vector_image_to_numpy (3-D: back without isVector)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NO_4D_GUESS)
-def test_a_4d_view_of_a_3d_vector_image_comes_back_as_a_vector_image():
-    check_3d_point_image_back_without_is_vector(nibridge.array_view_from_image)
+# (its test_type_to_numpy, test_to_numpy_and_back and test_vector_image_to_numpy run with
+# sitkNumpyArrayConversionTest.py's, above)
 
 
 # sitkGetArrayViewFromImageTest.py: test_arrayview_writable
