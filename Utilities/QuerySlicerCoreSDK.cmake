@@ -1,6 +1,6 @@
 # nibridge_query_slicer_core_sdk(<python> <prefix>): where slicer-core-sdk is in <python>'s environment and which
-# Slicer it is. Sets, in the caller's scope, <prefix>_SDK_DIR (the package folder), <prefix>_SDK_VERSION (the wheel's
-# version), <prefix>_VERSION (Slicer's X.Y) and <prefix>_THIRD_PARTY (the prefix of its ITK, TBB and the rest); stops
+# Slicer it is. Sets, in the caller's scope, <prefix>_SDK_VERSION (the wheel's version), <prefix>_VERSION (Slicer's
+# X.Y) and <prefix>_THIRD_PARTY (the prefix of its ITK, TBB and the rest, in the package's folder); stops
 # the configuration, naming the Python and the requirements file, when the SDK cannot be imported. Used by
 # Utilities/SlicerITK.cmake and by the test that builds the plugin as the extension does (a -P script: no targets here).
 function(nibridge_query_slicer_core_sdk python prefix)
@@ -16,7 +16,6 @@ function(nibridge_query_slicer_core_sdk python prefix)
   list(GET query 0 sdk)
   list(GET query 1 sdk_version)
   string(REGEX MATCH "^[0-9]+\\.[0-9]+" version "${sdk_version}")
-  set(${prefix}_SDK_DIR ${sdk} PARENT_SCOPE)
   set(${prefix}_SDK_VERSION ${sdk_version} PARENT_SCOPE)
   set(${prefix}_VERSION ${version} PARENT_SCOPE)
   set(${prefix}_THIRD_PARTY ${sdk}/content/third_party PARENT_SCOPE)
